@@ -1,0 +1,65 @@
+"""The contract every analysis backend keeps, so the worker and CLI treat them alike."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar, Protocol
+
+from moss_music.annotations import TrackAnnotations
+from moss_music.audio import AudioData
+
+ProgressCallback = Callable[[float, str], None]
+"""(fraction 0..1, stage text a user can read)."""
+CancelCheck = Callable[[], bool]
+"""Returns True when the user asked to stop; analyzers check it between steps and per generated token."""
+
+
+class AnalysisCancelled(Exception):
+    """Raised by an analyzer that noticed a cancel request; the job then stores nothing."""
+
+
+class Analyzer(Protocol):
+    backend: ClassVar[str]
+    tasks: ClassVar[tuple[str, ...]]
+    """Task names this backend understands (e.g. 'beats', 'chords', 'caption', 'lyrics')."""
+
+    @property
+    def model_id(self) -> str: ...
+
+    @property
+    def model_revision(self) -> str: ...
+
+    def analyze(
+        self,
+        audio: AudioData,
+        tasks: Sequence[str],
+        *,
+        params: dict[str, Any] | None = None,
+        progress: ProgressCallback | None = None,
+        should_cancel: CancelCheck | None = None,
+    ) -> TrackAnnotations: ...
+
+
+# backend name -> "module:Class", imported on first use so the DSP path never imports torch.
+_BACKENDS: dict[str, str] = {
+    "dsp": "moss_music.analysis.dsp:DspAnalyzer",
+    "moss": "moss_music.analysis.moss:MossAnalyzer",
+    "server": "moss_music.analysis.server:ServerAnalyzer",
+}
+
+
+def register_backend(name: str, target: str) -> None:
+    _BACKENDS[name] = target
+
+
+def available_backends() -> list[str]:
+    return sorted(_BACKENDS)
+
+
+def get_analyzer_class(name: str) -> type:
+    try:
+        module_name, class_name = _BACKENDS[name].split(":")
+    except KeyError:
+        raise ValueError(f"unknown backend {name!r}; choose one of {', '.join(available_backends())}") from None
+    return getattr(importlib.import_module(module_name), class_name)

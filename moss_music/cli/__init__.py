@@ -1,0 +1,67 @@
+"""The ``moss-music`` command.
+
+Each subcommand lives in its own module with a ``register(subparsers, common)``
+function that adds its parser and sets ``handler`` to a function taking
+``(args, ctx)`` and returning the exit code. Exit codes: 0 ok, 1 some files
+or jobs failed (listed on stderr), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from moss_music.cli.context import EXIT_USAGE, CliContext, UsageError
+
+COMMAND_MODULES = (
+    "scan",
+    "tracks",
+    "doctor",
+    "gui",
+    "analyze",
+    "ask",
+    "model",
+    "worker",
+    "jobs",
+    "export",
+    "tag",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS lets `--home` stand before or after the command name without the later one erasing the first.
+    common.add_argument("--home", metavar="DIR", default=argparse.SUPPRESS,
+                        help="data directory (library, queue, caches, logs); default $MOSS_MUSIC_HOME or the user data dir")
+    parser = argparse.ArgumentParser(
+        prog="moss-music",
+        description="MOSS-Music Studio: scan, analyse and export your music library.",
+        parents=[common],
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"moss_music.cli.{name}_cmd")
+        module.register(subparsers, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    ctx = CliContext(home=getattr(args, "home", None))
+    try:
+        return int(args.handler(args, ctx) or 0)
+    except UsageError as error:
+        print(f"moss-music {args.command}: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

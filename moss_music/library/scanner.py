@@ -1,0 +1,262 @@
+"""Folder scanning: find audio files, read their tags, keep the library in step with the disk.
+
+A rescan only stats files: unchanged size and mtime means nothing is read.
+New files are hashed, and a new path whose hash matches a track that vanished
+is treated as a move, so the track keeps its id, analyses and edits. Files that
+disappear are marked missing, never dropped; unreadable ones are recorded with
+the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select, update
+
+from moss_music.audio import AUDIO_EXTENSIONS, AudioError, content_hash
+from moss_music.library.schema import LibraryFolder, Track, utcnow
+from moss_music.library.search import index_track
+from moss_music.library.tags import FileTags, read_tags
+
+BATCH_SIZE = 200
+
+ScanProgress = Callable[[int, int, str], None]
+"""(files processed, files to process, current path)."""
+
+
+@dataclass
+class ScanReport:
+    added: int = 0
+    updated: int = 0
+    moved: int = 0
+    unchanged: int = 0
+    missing: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    """(path, reason) for files that are not usable audio."""
+    folder_errors: list[tuple[str, str]] = field(default_factory=list)
+    elapsed_s: float = 0.0
+
+    @property
+    def seen(self) -> int:
+        return self.added + self.updated + self.moved + self.unchanged + len(self.failed)
+
+    def to_json(self) -> dict:
+        return {
+            "added": self.added, "updated": self.updated, "moved": self.moved, "unchanged": self.unchanged,
+            "missing": self.missing, "failed": [{"path": p, "reason": r} for p, r in self.failed],
+            "folder_errors": [{"path": p, "reason": r} for p, r in self.folder_errors],
+            "elapsed_s": round(self.elapsed_s, 3),
+        }
+
+
+@dataclass
+class _FoundFile:
+    path: str
+    size: int
+    mtime: float
+    folder_id: int | None
+
+
+@dataclass
+class _ReadFile:
+    found: _FoundFile
+    digest: str | None
+    tags: FileTags | None
+    error: str | None
+
+
+def walk_audio_files(root: str, errors: list[tuple[str, str]]) -> Iterable[tuple[str, os.stat_result]]:
+    """Audio files below ``root``, following symlinks once (loops are cut) and noting unreadable folders."""
+    visited: set[tuple[int, int]] = set()
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            folder_stat = os.stat(folder)
+        except OSError as error:
+            errors.append((folder, _os_reason(error)))
+            continue
+        identity = (folder_stat.st_dev, folder_stat.st_ino)
+        if identity in visited:
+            continue
+        visited.add(identity)
+        try:
+            with os.scandir(folder) as entries:
+                children = list(entries)
+        except OSError as error:
+            errors.append((folder, _os_reason(error)))
+            continue
+        for entry in children:
+            try:
+                if entry.is_dir(follow_symlinks=True):
+                    stack.append(entry.path)
+                elif Path(entry.name).suffix.lower() in AUDIO_EXTENSIONS and not entry.name.startswith("._"):
+                    entry_stat = entry.stat(follow_symlinks=True)
+                    if stat.S_ISREG(entry_stat.st_mode):
+                        yield entry.path, entry_stat
+            except OSError as error:
+                errors.append((entry.path, _os_reason(error)))
+
+
+class Scanner:
+    """Brings the library's tracks in line with a set of folders and files."""
+
+    def __init__(self, library, progress: ScanProgress | None = None,
+                 should_cancel: Callable[[], bool] | None = None) -> None:
+        self.library = library
+        self.progress = progress
+        self.should_cancel = should_cancel or (lambda: False)
+
+    def scan(self, paths: Iterable[str | os.PathLike[str]]) -> ScanReport:
+        started = time.perf_counter()
+        report = ScanReport()
+        found, roots = self._collect(paths, report)
+        known = self._known_tracks()
+        to_read: list[_FoundFile] = []
+        for item in found.values():
+            previous = known.get(item.path)
+            if previous and previous["size"] == item.size and previous["mtime"] == item.mtime \
+                    and previous["status"] != "missing":
+                if previous["status"] == "unreadable":
+                    report.failed.append((item.path, previous["error"] or "unreadable"))
+                else:
+                    report.unchanged += 1
+            else:
+                to_read.append(item)
+        vanished = {path: info for path, info in known.items()
+                    if path not in found and info["status"] != "missing" and _under_any(path, roots)
+                    and not os.path.exists(path)}
+        self._process(to_read, known, vanished, report)
+        report.missing = self._mark_missing(vanished)
+        self._touch_folders(roots)
+        report.elapsed_s = time.perf_counter() - started
+        return report
+
+    def _collect(self, paths, report: ScanReport) -> tuple[dict[str, _FoundFile], list[str]]:
+        found: dict[str, _FoundFile] = {}
+        roots: list[str] = []
+        for raw in paths:
+            path = os.path.abspath(os.fspath(raw))
+            if os.path.isdir(path):
+                folder_id = self.library.ensure_folder(path)
+                roots.append(path)
+                for file_path, file_stat in walk_audio_files(path, report.folder_errors):
+                    found[file_path] = _FoundFile(file_path, file_stat.st_size, file_stat.st_mtime, folder_id)
+            elif os.path.isfile(path):
+                file_stat = os.stat(path)
+                found[path] = _FoundFile(path, file_stat.st_size, file_stat.st_mtime, None)
+            else:
+                reason = "no such file or folder" if not os.path.lexists(path) else "not a regular file"
+                report.failed.append((path, reason))
+        return found, roots
+
+    def _known_tracks(self) -> dict[str, dict]:
+        with self.library.session() as session:
+            rows = session.execute(select(Track.id, Track.path, Track.size, Track.mtime, Track.status,
+                                          Track.content_hash, Track.error))
+            return {row.path: {"id": row.id, "size": row.size, "mtime": row.mtime, "status": row.status,
+                               "hash": row.content_hash, "error": row.error} for row in rows}
+
+    def _process(self, to_read: list[_FoundFile], known: dict[str, dict], vanished: dict[str, dict],
+                 report: ScanReport) -> None:
+        moved_candidates = {info["hash"]: path for path, info in vanished.items() if info["hash"]}
+        missing_by_hash = self._missing_hashes()
+        total = len(to_read)
+        for start in range(0, total, BATCH_SIZE):
+            if self.should_cancel():
+                break
+            # Reading and hashing happen outside the write transaction, which stays short.
+            batch = [self._read(item) for item in to_read[start:start + BATCH_SIZE]]
+            with self.library.write() as session:
+                for read in batch:
+                    self._store(session, read, known, vanished, moved_candidates, missing_by_hash, report)
+            if self.progress:
+                self.progress(min(start + BATCH_SIZE, total), total, to_read[min(start + BATCH_SIZE, total) - 1].path)
+
+    def _missing_hashes(self) -> dict[str, int]:
+        with self.library.session() as session:
+            rows = session.execute(select(Track.id, Track.content_hash).where(Track.status == "missing"))
+            return {row.content_hash: row.id for row in rows if row.content_hash}
+
+    @staticmethod
+    def _read(item: _FoundFile) -> _ReadFile:
+        try:
+            digest = content_hash(item.path)
+        except OSError as error:
+            return _ReadFile(item, None, None, _os_reason(error))
+        try:
+            return _ReadFile(item, digest, read_tags(item.path), None)
+        except AudioError as error:
+            return _ReadFile(item, digest, None, error.reason)
+        except OSError as error:
+            return _ReadFile(item, digest, None, _os_reason(error))
+
+    def _store(self, session, read: _ReadFile, known, vanished, moved_candidates, missing_by_hash,
+               report: ScanReport) -> None:
+        item = read.found
+        track: Track | None = None
+        if item.path in known:
+            track = session.get(Track, known[item.path]["id"])
+            report.updated += read.error is None
+        elif read.digest and (read.digest in moved_candidates or read.digest in missing_by_hash):
+            old_path = moved_candidates.pop(read.digest, None)
+            track_id = vanished.pop(old_path)["id"] if old_path else missing_by_hash.pop(read.digest)
+            track = session.get(Track, track_id)
+            report.moved += read.error is None
+        if track is None:
+            track = Track(path=item.path)
+            session.add(track)
+            report.added += read.error is None
+        track.path = item.path
+        track.folder_id = item.folder_id if item.folder_id is not None else track.folder_id
+        track.size, track.mtime, track.content_hash = item.size, item.mtime, read.digest
+        if read.error is not None:
+            track.status, track.error = "unreadable", read.error
+            report.failed.append((item.path, read.error))
+        else:
+            track.status, track.error = "ok", None
+            _apply_tags(track, read.tags)
+        session.flush()
+        index_track(session, track, None)
+
+    def _mark_missing(self, vanished: dict[str, dict]) -> int:
+        if not vanished:
+            return 0
+        ids = [info["id"] for info in vanished.values()]
+        with self.library.write() as session:
+            for start in range(0, len(ids), 500):
+                session.execute(update(Track).where(Track.id.in_(ids[start:start + 500]))
+                                .values(status="missing", error="file not found at its last known path",
+                                        updated_at=utcnow()))
+        return len(ids)
+
+    def _touch_folders(self, roots: list[str]) -> None:
+        if not roots:
+            return
+        with self.library.write() as session:
+            session.execute(update(LibraryFolder).where(LibraryFolder.path.in_(roots)).values(last_scan_at=utcnow()))
+
+
+def _apply_tags(track: Track, tags: FileTags) -> None:
+    for name in ("duration", "sample_rate", "channels", "bitrate", "format", "codec", "title", "artist", "album",
+                 "album_artist", "genre", "year", "track_number"):
+        setattr(track, name, getattr(tags, name))
+    track.tags_json = json.dumps(tags.extra, ensure_ascii=False) if tags.extra else None
+
+
+def _under_any(path: str, roots: list[str]) -> bool:
+    return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+
+
+def _os_reason(error: OSError) -> str:
+    if isinstance(error, PermissionError):
+        return "permission denied"
+    if error.errno == 40:  # ELOOP
+        return "symbolic link loop"
+    return error.strerror or str(error)
