@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import sys
 from collections.abc import Sequence
 
@@ -42,8 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        module = importlib.import_module(f"moss_music.cli.{name}_cmd")
-        module.register(subparsers, common)
+        module_name = f"moss_music.cli.{name}_cmd"
+        if importlib.util.find_spec(module_name) is None:
+            continue  # a feature not installed in this build
+        importlib.import_module(module_name).register(subparsers, common)
     return parser
 
 

@@ -1,0 +1,157 @@
+"""``moss-music analyze PATH...``: analyse files in this process and store the results in the library.
+
+Results are cached by content hash, backend, model and parameters: analysing
+the same file again is instant unless ``--force``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from moss_music.analysis import AnalysisCancelled, available_backends, get_analyzer_class
+from moss_music.annotations import TrackAnnotations
+from moss_music.annotations.chords import display_name
+from moss_music.annotations.jams_io import save_jams
+from moss_music.audio import AudioError, load
+from moss_music.cli.context import EXIT_FAILURES, EXIT_OK, UsageError
+from moss_music.library import TrackNotFound
+from moss_music.library.store import annotations_of
+
+
+def register(subparsers, common) -> None:
+    parser = subparsers.add_parser("analyze", parents=[common], help="analyse audio files (beats, key, chords, …)",
+                                   description="Analyse files with a backend and store the results in the library.")
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="audio files (or library ids)")
+    parser.add_argument("--backend", default="dsp", choices=available_backends(),
+                        help="dsp (CPU, no download), moss (MOSS-Music in-process) or server (vLLM/SGLang)")
+    parser.add_argument("--tasks", help="comma-separated tasks (default: all the backend offers)")
+    parser.add_argument("--model", metavar="DIR", help="MOSS-Music checkpoint folder (backend moss)")
+    parser.add_argument("--device", help="cuda, cuda:1, mps or cpu (backend moss; default: best available)")
+    parser.add_argument("--dtype", choices=("bf16", "fp16", "fp32"), help="weights precision (backend moss)")
+    parser.add_argument("--quantization", choices=("8bit", "4bit"), help="bitsandbytes quantization (backend moss)")
+    parser.add_argument("--server-url", help="OpenAI-compatible endpoint (backend server)")
+    parser.add_argument("--api-key", help="API key for --server-url")
+    parser.add_argument("--server-model", help="model name served at --server-url")
+    parser.add_argument("--question", help="the question for the 'ask' task")
+    parser.add_argument("--jams", metavar="OUT", help="also write JAMS: a file, or a folder for several inputs")
+    parser.add_argument("--force", action="store_true", help="analyse again even if a stored result exists")
+    parser.add_argument("--json", action="store_true", help="print results as JSON")
+    parser.set_defaults(handler=run)
+
+
+def analyzer_options(args) -> dict:
+    options = {"model_dir": args.model, "device": args.device, "dtype": args.dtype,
+               "quantization": args.quantization, "server_url": args.server_url, "api_key": args.api_key,
+               "server_model": args.server_model}
+    return {key: value for key, value in options.items() if value is not None}
+
+
+def run(args, ctx) -> int:
+    analyzer_class = get_analyzer_class(args.backend)
+    tasks = [t.strip() for t in args.tasks.split(",") if t.strip()] if args.tasks else list(analyzer_class.tasks)
+    unknown = sorted(set(tasks) - set(analyzer_class.tasks))
+    if unknown:
+        raise UsageError(f"backend {args.backend} has no task {', '.join(unknown)} "
+                         f"(it offers: {', '.join(analyzer_class.tasks)})")
+    if args.jams and len(args.paths) > 1 and not Path(args.jams).is_dir():
+        Path(args.jams).mkdir(parents=True, exist_ok=True)
+    params = {"question": args.question} if args.question else {}
+    try:
+        analyzer = analyzer_class.from_options(analyzer_options(args))
+    except (ValueError, OSError) as error:
+        raise UsageError(str(error)) from error
+    failures = 0
+    results = []
+    for ref in args.paths:
+        try:
+            result = _analyze_one(ctx, analyzer, ref, tasks, params, args)
+        except (AudioError, TrackNotFound, OSError) as error:
+            ctx.error(f"failed: {ref}: {getattr(error, 'reason', None) or error}")
+            failures += 1
+            continue
+        except AnalysisCancelled:
+            ctx.error("cancelled")
+            return 130
+        results.append(result)
+        if not args.json:
+            print(summary_text(result["path"], result["annotations"], result["cached"]))
+    if args.json:
+        ctx.print_json([{**r, "annotations": r["annotations"].to_dict()} for r in results])
+    return EXIT_FAILURES if failures else EXIT_OK
+
+
+def _analyze_one(ctx, analyzer, ref: str, tasks: list[str], params: dict, args) -> dict:
+    library = ctx.library
+    track = library.resolve_track(ref) if ref.isdigit() else library.add_file(ref)
+    if track.status != "ok":
+        raise OSError(track.error or f"track is {track.status}")
+    backend = type(analyzer).backend
+    cached = None if args.force else library.find_analysis(
+        track.content_hash, backend, analyzer.model_id, analyzer.model_revision, tasks, params)
+    if cached is not None:
+        annotations = annotations_of(cached)
+        analysis_id = cached.id
+    else:
+        audio = load(track.path, getattr(type(analyzer), "sample_rate", None))
+        started = time.perf_counter()
+        annotations = analyzer.analyze(audio, tasks, params=params, progress=_progress_printer(args))
+        elapsed = time.perf_counter() - started
+        annotations.duration = annotations.duration or audio.duration
+        analysis_id = library.save_analysis(track, backend=backend, model_id=analyzer.model_id,
+                                            model_revision=analyzer.model_revision, tasks=tasks, params=params,
+                                            annotations=annotations, elapsed_s=elapsed)
+    if args.jams:
+        target = Path(args.jams)
+        if target.is_dir():
+            target = target / (Path(track.path).stem + ".jams")
+        save_jams(annotations, target, title=track.display_title, artist=track.artist or "",
+                  release=track.album or "", source=f"{backend}:{analyzer.model_id}")
+    return {"track_id": track.id, "path": track.path, "analysis_id": analysis_id, "backend": backend,
+            "cached": cached is not None, "annotations": annotations}
+
+
+def _progress_printer(args):
+    interactive = sys.stderr.isatty() and not args.json
+
+    def progress(fraction: float, stage: str) -> None:
+        if interactive:
+            print(f"\r  {fraction:4.0%} {stage[:60]:<60}", end="", file=sys.stderr, flush=True)
+            if fraction >= 1.0:
+                print(file=sys.stderr)
+
+    return progress
+
+
+def summary_text(path: str, annotations: TrackAnnotations, cached: bool = False) -> str:
+    """A few lines a person reads to judge the result: key, tempo, sections, first chords."""
+    lines = [f"{path}{'  (stored result)' if cached else ''}"]
+    facts = []
+    if annotations.key:
+        facts.append(f"key {annotations.key.tonic} {annotations.key.mode} ({annotations.key.confidence:.2f})")
+    if annotations.tempo:
+        facts.append(f"{annotations.tempo.bpm:.1f} BPM")
+    if annotations.time_signature:
+        facts.append(str(annotations.time_signature))
+    if annotations.loudness:
+        facts.append(f"{annotations.loudness.integrated_lufs:.1f} LUFS")
+    if annotations.beats:
+        facts.append(f"{len(annotations.beats)} beats")
+    if facts:
+        lines.append("  " + ", ".join(facts))
+    if annotations.sections:
+        lines.append("  sections: " + " | ".join(
+            f"{s.start:.1f}s {s.function if s.function != 'other' else s.label}" for s in annotations.sections[:10]))
+    if annotations.chords:
+        chords = [display_name(c.label) for c in annotations.chords if c.label != "N"][:12]
+        lines.append("  chords: " + " ".join(chords))
+    if annotations.caption and annotations.caption.text:
+        lines.append("  caption: " + annotations.caption.text[:200])
+    if annotations.lyrics:
+        lines.append(f"  lyrics: {len(annotations.lyrics)} lines, first: {annotations.lyrics[0].text[:80]}")
+    for answer in annotations.answers:
+        lines.append(f"  Q: {answer.question}\n  A: {answer.answer[:400]}")
+    if annotations.unparsed:
+        lines.append("  could not parse (raw text kept): " + ", ".join(annotations.unparsed))
+    return "\n".join(lines)
