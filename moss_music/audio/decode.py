@@ -45,15 +45,16 @@ def probe(path: str | os.PathLike[str]) -> AudioInfo:
     """Read the stream properties; raises AudioError for files that are not usable audio."""
     path = _check_readable(path)
     try:
-        info = sf.info(path)
-        if info.frames <= 0 or info.samplerate <= 0:
-            raise AudioError(path, "empty", "the file holds no audio samples")
-        return AudioInfo(path, info.frames / info.samplerate, info.samplerate, info.channels,
-                         info.format.lower(), info.subtype.lower())
-    except AudioError:
-        raise
+        handle = sf.SoundFile(path)
     except Exception:  # noqa: BLE001 - libsndfile refuses many formats; FFmpeg gets the next try
-        pass
+        handle = None
+    if handle is not None:
+        with handle:
+            if handle.frames <= 0 or handle.samplerate <= 0:
+                raise AudioError(path, "empty", "the file holds no audio samples")
+            _raise_if_header_promises_more(handle, path)
+            return AudioInfo(path, handle.frames / handle.samplerate, handle.samplerate, handle.channels,
+                             handle.format.lower(), handle.subtype.lower())
     with _open_container(path) as container:
         stream = _audio_stream(container, path)
         duration = _container_duration(container, stream)

@@ -154,6 +154,8 @@ class Job(Base):
     lane: Mapped[str] = mapped_column(String(8), default="cpu")
     tasks_json: Mapped[str] = mapped_column(Text, default="[]")
     params_json: Mapped[str] = mapped_column(Text, default="{}")
+    options_json: Mapped[str] = mapped_column(Text, default="{}")
+    """How to build the analyzer (model folder, device, server URL): not part of the result's cache key."""
     state: Mapped[str] = mapped_column(String(16), default="queued", index=True)
     """queued -> running -> done | failed | cancelled."""
     progress: Mapped[float] = mapped_column(Float, default=0.0)

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 import mutagen
 
 from moss_music.audio import AudioError, probe
+from moss_music.library.id3_lenient import read_id3_text_frames
 
+_PCM_CONTAINERS = (".wav", ".wave", ".aif", ".aiff", ".aifc")
 _EASY_FIELDS = {
     "title": "title",
     "artist": "artist",
@@ -66,7 +68,10 @@ def read_tags(path: str) -> FileTags:
         tags.format = type(audio).__name__.replace("Easy", "").lower()
         tags.codec = getattr(info, "codec", None) or None
         _fill_from_mapping(tags, audio.tags)
-    if not tags.duration or not tags.sample_rate:
+    if tags.title is None or tags.artist is None:
+        _fill_from_mapping(tags, read_id3_text_frames(path))
+    # mutagen trusts a PCM header's length; the probe notices a cut or empty WAV/AIFF.
+    if not tags.duration or not tags.sample_rate or path.lower().endswith(_PCM_CONTAINERS):
         info = probe(path)  # raises AudioError with the reason
         tags.duration, tags.sample_rate, tags.channels = info.duration, info.sample_rate, info.channels
         tags.format, tags.codec = info.format, info.codec

@@ -125,6 +125,7 @@ def upgrade() -> None:
         sa.Column("lane", sa.String(length=8), nullable=False),
         sa.Column("tasks_json", sa.Text(), nullable=False),
         sa.Column("params_json", sa.Text(), nullable=False),
+        sa.Column("options_json", sa.Text(), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("progress", sa.Float(), nullable=False),
         sa.Column("stage", sa.Text(), nullable=False),
