@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "scan",
     "tracks",
     "doctor",
+    "demo",
     "gui",
     "analyze",
     "ask",

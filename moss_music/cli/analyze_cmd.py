@@ -7,17 +7,15 @@ the same file again is instant unless ``--force``.
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 from moss_music.analysis import AnalysisCancelled, available_backends, get_analyzer_class
+from moss_music.analysis.pipeline import analyze_track
 from moss_music.annotations import TrackAnnotations
 from moss_music.annotations.chords import display_name
-from moss_music.annotations.jams_io import save_jams
-from moss_music.audio import AudioError, load
+from moss_music.audio import AudioError
 from moss_music.cli.context import EXIT_FAILURES, EXIT_OK, UsageError
 from moss_music.library import TrackNotFound
-from moss_music.library.store import annotations_of
 
 
 def register(subparsers, common) -> None:
@@ -38,6 +36,8 @@ def register(subparsers, common) -> None:
     parser.add_argument("--jams", metavar="OUT", help="also write JAMS: a file, or a folder for several inputs")
     parser.add_argument("--force", action="store_true", help="analyse again even if a stored result exists")
     parser.add_argument("--json", action="store_true", help="print results as JSON")
+    parser.add_argument("--queue", action="store_true",
+                        help="queue the files for the worker (moss-music worker) and print job ids instead")
     parser.set_defaults(handler=run)
 
 
@@ -58,6 +58,8 @@ def run(args, ctx) -> int:
     if args.jams and len(args.paths) > 1 and not Path(args.jams).is_dir():
         Path(args.jams).mkdir(parents=True, exist_ok=True)
     params = {"question": args.question} if args.question else {}
+    if args.queue:
+        return run_queued(args, ctx, tasks, params)
     try:
         analyzer = analyzer_class.from_options(analyzer_options(args))
     except (ValueError, OSError) as error:
@@ -82,34 +84,57 @@ def run(args, ctx) -> int:
     return EXIT_FAILURES if failures else EXIT_OK
 
 
+def run_queued(args, ctx, tasks: list[str], params: dict) -> int:
+    """``--queue``: add the files to the library, queue one job each for the worker, print the job ids."""
+    from worker.app import lane_for_backend
+    from worker.client import enqueue_analysis
+    from worker.launcher import ConsumerLauncher
+
+    if args.jams:
+        raise UsageError("--jams needs the results now: drop --queue, or export them once the jobs are done")
+    tracks, failures = [], 0
+    for ref in args.paths:
+        try:
+            track = ctx.library.resolve_track(ref) if ref.isdigit() else ctx.library.add_file(ref)
+            if track.status != "ok":
+                raise OSError(track.error or f"track is {track.status}")
+        except (TrackNotFound, OSError) as error:
+            ctx.error(f"failed: {ref}: {error}")
+            failures += 1
+            continue
+        tracks.append(track)
+    job_ids = enqueue_analysis(ctx.library, [t.id for t in tracks], backend=args.backend, tasks=tasks,
+                               params=params, force=args.force, data_dir=ctx.data_dir,
+                               options=analyzer_options(args)) if tracks else []
+    if args.json:
+        ctx.print_json([{"job_id": job_id, "track_id": t.id, "path": t.path} for job_id, t in zip(job_ids, tracks)])
+    else:
+        for job_id, track in zip(job_ids, tracks):
+            print(f"job {job_id}: {track.path}")
+    lane = lane_for_backend(args.backend)
+    if job_ids and not ConsumerLauncher(ctx.data_dir, (lane,)).running():
+        ctx.error(f"no {lane} worker is running: start one with `moss-music worker --lanes {lane}`")
+    return EXIT_FAILURES if failures else EXIT_OK
+
+
 def _analyze_one(ctx, analyzer, ref: str, tasks: list[str], params: dict, args) -> dict:
     library = ctx.library
     track = library.resolve_track(ref) if ref.isdigit() else library.add_file(ref)
     if track.status != "ok":
         raise OSError(track.error or f"track is {track.status}")
+    result = analyze_track(library, analyzer, track, tasks, params=params, force=args.force,
+                           progress=_progress_printer(args))
     backend = type(analyzer).backend
-    cached = None if args.force else library.find_analysis(
-        track.content_hash, backend, analyzer.model_id, analyzer.model_revision, tasks, params)
-    if cached is not None:
-        annotations = annotations_of(cached)
-        analysis_id = cached.id
-    else:
-        audio = load(track.path, getattr(type(analyzer), "sample_rate", None))
-        started = time.perf_counter()
-        annotations = analyzer.analyze(audio, tasks, params=params, progress=_progress_printer(args))
-        elapsed = time.perf_counter() - started
-        annotations.duration = annotations.duration or audio.duration
-        analysis_id = library.save_analysis(track, backend=backend, model_id=analyzer.model_id,
-                                            model_revision=analyzer.model_revision, tasks=tasks, params=params,
-                                            annotations=annotations, elapsed_s=elapsed)
     if args.jams:
+        from moss_music.annotations.jams_io import save_jams  # jams pulls in pandas and scipy: only when asked
+
         target = Path(args.jams)
         if target.is_dir():
             target = target / (Path(track.path).stem + ".jams")
-        save_jams(annotations, target, title=track.display_title, artist=track.artist or "",
+        save_jams(result.annotations, target, title=track.display_title, artist=track.artist or "",
                   release=track.album or "", source=f"{backend}:{analyzer.model_id}")
-    return {"track_id": track.id, "path": track.path, "analysis_id": analysis_id, "backend": backend,
-            "cached": cached is not None, "annotations": annotations}
+    return {"track_id": track.id, "path": track.path, "analysis_id": result.analysis_id, "backend": backend,
+            "cached": result.cached, "annotations": result.annotations}
 
 
 def _progress_printer(args):

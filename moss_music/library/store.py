@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from moss_music.annotations import LAYERS, TrackAnnotations
 from moss_music.library.schema import Analysis, AnnotationLayer, Track, UserLayer, utcnow
@@ -31,7 +31,8 @@ def cache_key(backend: str, model_id: str, model_revision: str, tasks: Iterable[
 
 def find_analysis(session: Session, content_hash: str, key: str) -> Analysis | None:
     return session.scalars(
-        select(Analysis).where(Analysis.content_hash == content_hash, Analysis.cache_key == key)
+        select(Analysis).options(selectinload(Analysis.layers))
+        .where(Analysis.content_hash == content_hash, Analysis.cache_key == key)
     ).first()
 
 
@@ -68,7 +69,7 @@ def insert_analysis(
 
 
 def analyses_for(session: Session, content_hash: str, backend: str | None = None) -> list[Analysis]:
-    query = select(Analysis).where(Analysis.content_hash == content_hash)
+    query = select(Analysis).options(selectinload(Analysis.layers)).where(Analysis.content_hash == content_hash)
     if backend:
         query = query.where(Analysis.backend == backend)
     return list(session.scalars(query.order_by(Analysis.created_at.desc(), Analysis.id.desc())))
