@@ -126,7 +126,8 @@ def _analyze_one(ctx, analyzer, ref: str, tasks: list[str], params: dict, args) 
                            progress=_progress_printer(args))
     backend = type(analyzer).backend
     if args.jams:
-        from moss_music.annotations.jams_io import save_jams  # jams pulls in pandas and scipy: only when asked
+        # jams pulls in pandas and scipy: import it only when asked for
+        from moss_music.annotations.jams_io import save_jams
 
         target = Path(args.jams)
         if target.is_dir():
