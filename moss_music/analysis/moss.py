@@ -1,0 +1,115 @@
+"""Backend "moss": MOSS-Music / MOSS-Audio in this process, from a local checkpoint folder.
+
+The model is loaded on first use and stays resident (one copy per folder,
+dtype, device and quantization); each track is encoded and prefilled once and
+all its tasks decode from that shared prefix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from moss_music.analysis.base import CancelCheck, ProgressCallback
+from moss_music.analysis.tasks.definitions import TASK_NAMES
+from moss_music.analysis.tasks.runner import Cancelled, run_tasks
+from moss_music.annotations import TrackAnnotations
+from moss_music.audio import AudioData
+from moss_music.model.options import TaskOutput, TaskRequest
+
+
+class MossAnalyzer:
+    backend: ClassVar[str] = "moss"
+    tasks: ClassVar[tuple[str, ...]] = TASK_NAMES
+
+    def __init__(self, model_dir: str | Path, *, device: str | None = None, dtype: str | None = None,
+                 quantization: str | None = None, max_batch: int = 8, seed: int = 0,
+                 window_seconds: float = 600.0, overlap_seconds: float = 30.0,
+                 prompts_dir: str | None = None, thinking: bool | None = None) -> None:
+        self.model_dir = Path(model_dir).expanduser()
+        if not (self.model_dir / "config.json").is_file():
+            raise ValueError(f"{self.model_dir}: not a model folder (no config.json)")
+        self.device, self.dtype, self.quantization = device, dtype, quantization
+        self.max_batch, self.seed = max_batch, seed
+        self.window_seconds, self.overlap_seconds = window_seconds, overlap_seconds
+        self.prompts_dir = prompts_dir
+        self.thinking = thinking
+
+    @classmethod
+    def from_options(cls, options: dict[str, Any]) -> MossAnalyzer:
+        model_dir = options.get("model_dir")
+        if not model_dir:
+            raise ValueError("the moss backend needs a model folder (option model_dir / --model DIR)")
+        known = ("device", "dtype", "quantization", "max_batch", "seed", "window_seconds", "overlap_seconds",
+                 "prompts_dir", "thinking")
+        return cls(model_dir, **{k: options[k] for k in known if options.get(k) is not None})
+
+    @property
+    def model_id(self) -> str:
+        return checkpoint_name(self.model_dir)
+
+    @property
+    def model_revision(self) -> str:
+        digest = hashlib.sha256()
+        for name in ("config.json", "model.safetensors.index.json", "processor_config.json",
+                     "preprocessor_config.json"):
+            path = self.model_dir / name
+            if path.is_file():
+                digest.update(name.encode() + path.read_bytes())
+        single = self.model_dir / "model.safetensors"
+        if single.is_file():
+            digest.update(str(single.stat().st_size).encode())
+        return digest.hexdigest()[:16]
+
+    def analyze(self, audio: AudioData, tasks: Sequence[str], *, params: dict[str, Any] | None = None,
+                progress: ProgressCallback | None = None,
+                should_cancel: CancelCheck | None = None) -> TrackAnnotations:
+        from moss_music.model.engine import GenerationCancelled, SharedPrefixEngine
+        from moss_music.model.loader import get_resident
+
+        params = params or {}
+        if progress:
+            progress(0.0, "loading model")
+        loaded = get_resident(self.model_dir, device=self.device, dtype=self.dtype, quantization=self.quantization)
+        thinking = self.thinking if self.thinking is not None else loaded.info.variant == "thinking"
+        engine = SharedPrefixEngine(loaded.model, loaded.processor, max_batch=self.max_batch,
+                                    seed=int(params.get("seed", self.seed)), thinking=thinking)
+
+        def generate(samples: np.ndarray, requests: Sequence[TaskRequest], on_token, cancel) -> list[TaskOutput]:
+            try:
+                return engine.run(samples, requests, token_callback=on_token, should_cancel=cancel)
+            except GenerationCancelled as error:
+                raise Cancelled() from error
+
+        return run_tasks(generate, audio, tasks, params=params, progress=progress, should_cancel=should_cancel,
+                         window_seconds=float(params.get("window_seconds", self.window_seconds)),
+                         overlap_seconds=float(params.get("overlap_seconds", self.overlap_seconds)),
+                         prompts_dir=self.prompts_dir,
+                         max_new_tokens_cap=generation_token_cap(self.model_dir))
+
+
+def generation_token_cap(folder: Path) -> int | None:
+    """``max_new_tokens`` of the folder's generation_config.json, when the checkpoint sets one."""
+    try:
+        value = json.loads((folder / "generation_config.json").read_text(encoding="utf-8")).get("max_new_tokens")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return int(value) if isinstance(value, int) and value > 0 else None
+
+
+def checkpoint_name(folder: Path) -> str:
+    """'MOSS-Music-8B-Instruct' for a plain folder; 'org/name' for a Hugging Face cache snapshot."""
+    folder = folder.resolve()
+    if folder.parent.name == "snapshots" and folder.parent.parent.name.startswith("models--"):
+        return folder.parent.parent.name.removeprefix("models--").replace("--", "/")
+    if folder.name:
+        return folder.name
+    try:
+        return str(json.loads((folder / "config.json").read_text(encoding="utf-8")).get("_name_or_path") or "moss")
+    except (OSError, ValueError):
+        return "moss"

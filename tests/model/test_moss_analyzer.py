@@ -1,0 +1,62 @@
+"""Backend "moss" end to end on the tiny checkpoint: every task, raw text kept, cancel, resident model."""
+
+from __future__ import annotations
+
+import pytest
+
+from moss_music.analysis import AnalysisCancelled, get_analyzer_class
+from moss_music.audio import AudioData
+from moss_music.model.loader import get_resident
+from tests.model.conftest import noise
+
+ALL = ["caption", "lyrics", "chords", "structure", "key", "instruments", "ask"]
+
+
+@pytest.fixture(scope="module")
+def analyzer(tiny_dir, tiny):
+    return get_analyzer_class("moss").from_options({"model_dir": str(tiny_dir), "device": "cpu", "dtype": "float32"})
+
+
+def test_every_task_leaves_raw_text_and_parsed_or_flagged_layers(analyzer):
+    progress = []
+    result = analyzer.analyze(AudioData(noise(5.0), 16000, "x.wav"), ALL,
+                              params={"question": "Which instrument?", "max_new_tokens": 8, "seed": 1},
+                              progress=lambda fraction, stage: progress.append((fraction, stage)))
+    assert set(result.raw) == set(ALL)
+    assert result.duration == 5.0
+    assert result.answers[0].question == "Which instrument?"
+    parsed = {"caption": result.caption is not None, "lyrics": bool(result.lyrics), "chords": bool(result.chords),
+              "structure": bool(result.sections), "key": result.key is not None or result.tempo is not None,
+              "instruments": bool(result.instruments), "ask": bool(result.answers[0].answer)}
+    assert all(parsed[task] != (task in result.unparsed) for task in ALL if task != "lyrics")
+    assert progress[0] == (0.0, "loading model") and progress[-1] == (1.0, "done")
+
+
+def test_model_is_resident_and_identified(analyzer, tiny_dir, tiny):
+    assert get_resident(tiny_dir, device="cpu", dtype="float32") is tiny
+    assert analyzer.model_id == "MOSS-Music-tiny-Instruct"
+    assert len(analyzer.model_revision) == 16
+
+
+def test_cancel_during_generation_raises_analysis_cancelled(analyzer):
+    polls = []
+    with pytest.raises(AnalysisCancelled):
+        analyzer.analyze(AudioData(noise(2.0), 16000), ["caption"], params={"max_new_tokens": 50},
+                         should_cancel=lambda: polls.append(1) or len(polls) > 3)
+
+
+def test_other_sample_rates_are_resampled(analyzer):
+    result = analyzer.analyze(AudioData(noise(2.0)[::2].copy(), 8000), ["key"], params={"max_new_tokens": 4})
+    assert result.duration == pytest.approx(2.0, abs=0.01)
+
+
+def test_missing_model_dir_is_a_clear_error(tmp_path):
+    with pytest.raises(ValueError, match="model folder"):
+        get_analyzer_class("moss").from_options({})
+    with pytest.raises(ValueError, match="no config.json"):
+        get_analyzer_class("moss").from_options({"model_dir": str(tmp_path)})
+
+
+def test_generation_config_caps_every_task(analyzer):
+    result = analyzer.analyze(AudioData(noise(1.0), 16000), ["lyrics"], params={"temperature": 1.0})
+    assert len(result.raw["lyrics"]) < 16 * 20  # 16 tokens at most, whatever they decode to
