@@ -1,0 +1,33 @@
+"""How results leave the app: lyrics files, MIDI, DAW region lists, analysis formats, sheets and tags.
+
+Writers render ``TrackAnnotations`` (no library, no Qt); ``batch`` runs them
+over library tracks for the CLI and the desktop dialog; ``tags`` writes into
+the audio files themselves, safely. Names below load their module on first
+use, so `moss-music --help` does not pay for SQLAlchemy, PyAV or JAMS.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "ExportOptions": "base", "NothingToExport": "base", "TrackInfo": "base", "Writer": "base",
+    "ExportItem": "batch", "ExportReport": "batch", "TagOutcome": "batch", "export_tracks": "batch",
+    "tag_tracks": "batch", "keep_analyses_after_rewrite": "batch", "planned_targets": "batch",
+    "KEY_NOTATIONS": "keys", "key_code": "keys",
+    "import_lyrics": "lyrics", "lyrics_from_tags": "lyrics", "parse_lrc": "lyrics", "read_lyrics_file": "lyrics",
+    "FORMATS": "registry", "WRITERS": "registry", "extension_for": "registry", "get_writer": "registry",
+    "TagWriteError": "safe_write",
+    "DESCRIPTOR_FIELDS": "tags", "TagChange": "tags", "TagOptions": "tags", "preview_tags": "tags",
+    "write_tags": "tags",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'moss_music.export' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"moss_music.export.{_EXPORTS[name]}"), name)
+    globals()[name] = value
+    return value

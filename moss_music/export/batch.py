@@ -1,0 +1,217 @@
+"""Many tracks, many formats: the loops the CLI and the desktop dialog share.
+
+Both take library track ids, never overwrite an existing file unless told to,
+carry on past a track that fails (its reason is reported), and can be
+cancelled between files.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from moss_music.audio import content_hash
+from moss_music.export.base import ExportOptions, NothingToExport, TrackInfo
+from moss_music.export.registry import get_writer
+from moss_music.export.safe_write import TagWriteError
+from moss_music.export.tags import TagChange, TagOptions, TagResult, preview_tags, write_tags
+
+Progress = Callable[[int, int, str], None]
+"""(steps done, steps in all, what is being done)."""
+
+_UNSAFE_NAME_CHARS = '<>:"/\\|?*\0'
+
+
+@dataclass
+class ExportItem:
+    track_id: int
+    format: str
+    path: str | None
+    status: str
+    """'written', 'skipped' (nothing to export), 'exists' (not overwritten) or 'failed'."""
+    message: str = ""
+
+
+@dataclass
+class ExportReport:
+    items: list[ExportItem] = field(default_factory=list)
+    cancelled: bool = False
+
+    def by_status(self, status: str) -> list[ExportItem]:
+        return [item for item in self.items if item.status == status]
+
+    @property
+    def ok(self) -> bool:
+        """Nothing failed and nothing was left unwritten because it existed."""
+        return not self.by_status("failed") and not self.by_status("exists")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"cancelled": self.cancelled, "items": [item.__dict__ for item in self.items]}
+
+
+def safe_file_stem(name: str) -> str:
+    cleaned = "".join("_" if ch in _UNSAFE_NAME_CHARS or ord(ch) < 32 else ch for ch in name).strip(" .")
+    return cleaned or "track"
+
+
+def output_stems(tracks: Sequence) -> dict[int, str]:
+    """File name stem per track: the audio file's, with the track id added when two tracks share one."""
+    stems: dict[int, str] = {}
+    used: set[str] = set()
+    for track in tracks:
+        stem = safe_file_stem(Path(track.path).stem)
+        if stem in used:
+            stem = f"{stem} ({track.id})"
+        used.add(stem)
+        stems[track.id] = stem
+    return stems
+
+
+def planned_targets(library, track_ids: Iterable[int], formats: Sequence[str],
+                    out_dir: str | os.PathLike[str]) -> list[Path]:
+    """Every file an export would write (so a dialog can ask before overwriting any of them)."""
+    writers = [get_writer(name) for name in formats]
+    tracks = [t for t in (library.get_track(i) for i in track_ids) if t is not None]
+    stems = output_stems(tracks)
+    return [Path(out_dir) / f"{stems[t.id]}{w.extension}" for t in tracks for w in writers]
+
+
+def export_tracks(library, track_ids: Iterable[int], formats: Sequence[str], out_dir: str | os.PathLike[str], *,
+                  options: ExportOptions | None = None, force: bool = False, progress: Progress | None = None,
+                  should_cancel: Callable[[], bool] | None = None) -> ExportReport:
+    """Write every format for every track into ``out_dir`` as '<audio file stem><format extension>'."""
+    writers = [get_writer(name) for name in formats]  # unknown names fail before anything is written
+    options = options or ExportOptions()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    ids = list(track_ids)
+    tracks = {track_id: library.get_track(track_id) for track_id in ids}
+    stems = output_stems([t for t in tracks.values() if t is not None])
+    report = ExportReport()
+    total, done = len(ids) * len(writers), 0
+    for track_id in ids:
+        track = tracks[track_id]
+        if track is None:
+            report.items += [ExportItem(track_id, w.name, None, "failed", "no such track in the library")
+                             for w in writers]
+            done += len(writers)
+            continue
+        annotations = library.annotations_for(track_id)
+        info = TrackInfo.from_track(track)
+        for writer in writers:
+            if should_cancel and should_cancel():
+                report.cancelled = True
+                return report
+            target = out / f"{stems[track_id]}{writer.extension}"
+            if progress:
+                progress(done, total, f"{writer.name}: {target.name}")
+            report.items.append(_export_one(writer, annotations, info, target, options, force, track_id))
+            done += 1
+    if progress:
+        progress(done, total, "done")
+    return report
+
+
+def _export_one(writer, annotations, info, target: Path, options, force: bool, track_id: int) -> ExportItem:
+    if target.exists() and not force:
+        return ExportItem(track_id, writer.name, str(target), "exists", "already exists (overwrite with --force)")
+    try:
+        writer.write(annotations, info, target, options)
+    except NothingToExport as reason:
+        return ExportItem(track_id, writer.name, None, "skipped", str(reason))
+    except Exception as error:  # noqa: BLE001 - one bad track must not stop a batch; the reason is reported
+        return ExportItem(track_id, writer.name, str(target), "failed", f"{type(error).__name__}: {error}")
+    return ExportItem(track_id, writer.name, str(target), "written")
+
+
+# -- tags ------------------------------------------------------------------------------------
+
+
+@dataclass
+class TagOutcome:
+    track_id: int
+    path: str
+    changes: list[TagChange] = field(default_factory=list)
+    written: bool = False
+    backup: str | None = None
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"track_id": self.track_id, "path": self.path, "written": self.written, "backup": self.backup,
+                "error": self.error, "changes": [c.__dict__ for c in self.changes]}
+
+
+def tag_tracks(library, track_ids: Iterable[int], options: TagOptions | None = None, *, dry_run: bool = False,
+               progress: Progress | None = None, should_cancel: Callable[[], bool] | None = None) -> list[TagOutcome]:
+    """Preview (dry run) or write tags for each track; the library keeps its analyses for rewritten files."""
+    options = options or TagOptions()
+    ids = list(track_ids)
+    outcomes = []
+    for done, track_id in enumerate(ids):
+        if should_cancel and should_cancel():
+            break
+        track = library.get_track(track_id)
+        if track is None:
+            outcomes.append(TagOutcome(track_id, "", error="no such track in the library"))
+            continue
+        if progress:
+            progress(done, len(ids), track.path)
+        outcome = TagOutcome(track_id, track.path)
+        outcomes.append(outcome)
+        if track.status != "ok" or not os.path.isfile(track.path):
+            outcome.error = f"the file is {track.status if track.status != 'ok' else 'missing'}: {track.path}"
+            continue
+        annotations = library.annotations_for(track_id)
+        try:
+            if dry_run:
+                outcome.changes = preview_tags(track.path, annotations, options)
+                continue
+            result: TagResult = write_tags(track.path, annotations, options)
+        except (TagWriteError, OSError) as error:
+            outcome.error = str(error)
+            continue
+        outcome.changes, outcome.written, outcome.backup = result.changes, result.written, result.backup
+        if result.written:
+            keep_analyses_after_rewrite(library, track_id)
+    if progress:
+        progress(len(ids), len(ids), "done")
+    return outcomes
+
+
+def keep_analyses_after_rewrite(library, track_id: int) -> None:
+    """A tag write changes the file's bytes (so its content hash) but not its audio: results move along.
+
+    Without this the next scan would see a new file and the track would lose its
+    analyses. Analyses another copy of the old file still uses are copied, not moved.
+    """
+    from moss_music.library.schema import Analysis, AnnotationLayer, Track
+
+    track = library.get_track(track_id)
+    stat = os.stat(track.path)
+    new_hash = content_hash(track.path)
+    with library.write() as session:
+        row = session.get(Track, track_id)
+        old_hash = row.content_hash
+        row.size, row.mtime, row.content_hash = stat.st_size, stat.st_mtime, new_hash
+        if not old_hash or old_hash == new_hash:
+            return
+        shared = session.scalar(select(func.count(Track.id)).where(Track.content_hash == old_hash,
+                                                                    Track.id != track_id))
+        existing = set(session.scalars(select(Analysis.cache_key).where(Analysis.content_hash == new_hash)))
+        for analysis in session.scalars(select(Analysis).where(Analysis.content_hash == old_hash)).all():
+            if analysis.cache_key in existing:
+                continue
+            if not shared:
+                analysis.content_hash = new_hash
+                continue
+            copy = Analysis(content_hash=new_hash, track_id=track_id, backend=analysis.backend,
+                            model_id=analysis.model_id, model_revision=analysis.model_revision,
+                            tasks_json=analysis.tasks_json, params_json=analysis.params_json,
+                            cache_key=analysis.cache_key, elapsed_s=analysis.elapsed_s, created_at=analysis.created_at)
+            copy.layers = [AnnotationLayer(layer=layer.layer, data_json=layer.data_json) for layer in analysis.layers]
+            session.add(copy)

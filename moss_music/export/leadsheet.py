@@ -1,0 +1,164 @@
+"""A printable lead sheet: header, then per section a chord chart by bar and the lyrics with chords above.
+
+The text version is plain monospaced text (prints anywhere, diff-able); the PDF
+sets the same lines in a monospaced font so the chord-over-word columns hold.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+from moss_music.annotations import TrackAnnotations
+from moss_music.export.base import ExportOptions, TrackInfo, Writer
+from moss_music.export.naming import key_name, meter, tempo_bpm, track_end
+from moss_music.export.sheet import SheetLine, sheet_blocks
+
+MIN_CELL = 8
+# Monospaced TrueType fonts with wide Unicode coverage, looked for in this order; PDF core Courier otherwise.
+_MONO_FONTS = (
+    ("DejaVuSansMono.ttf", "DejaVuSansMono-Bold.ttf"),
+    ("NotoSansMono-Regular.ttf", "NotoSansMono-Bold.ttf"),
+    ("LiberationMono-Regular.ttf", "LiberationMono-Bold.ttf"),
+    ("consola.ttf", "consolab.ttf"),
+    ("Menlo.ttc", "Menlo.ttc"),
+)
+_FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.fonts", "~/.local/share/fonts", "/Library/Fonts",
+              "/System/Library/Fonts", "C:/Windows/Fonts")
+
+
+def leadsheet_lines(annotations: TrackAnnotations, info: TrackInfo, options: ExportOptions) -> list[tuple[str, str]]:
+    """(style, text) rows; style is 'title', 'heading' or '' so the PDF can set weight and size."""
+    rows = [("title", info.title or "Untitled")]
+    byline = " · ".join(part for part in (info.artist, info.album) if part)
+    if byline:
+        rows.append(("", byline))
+    facts = []
+    if annotations.key:
+        facts.append(f"Key: {key_name(annotations.key, options)}")
+    bpm = tempo_bpm(annotations)
+    if bpm:
+        facts.append(f"Tempo: {bpm:.0f} BPM")
+    if annotations.time_signature or annotations.beats:
+        numerator, denominator = meter(annotations)
+        facts.append(f"Time: {numerator}/{denominator}")
+    length = round(track_end(annotations, info.duration))
+    if length:
+        facts.append(f"Length: {length // 60}:{length % 60:02d}")
+    if options.transpose % 12:
+        facts.append(f"Transposed {options.transpose:+d}")
+    if facts:
+        rows.append(("", "   ".join(facts)))
+    for block in sheet_blocks(annotations, options, info.duration):
+        rows.append(("", ""))
+        if block.name:
+            rows.append(("heading", f"[{block.name}]"))
+        rows += [("", line) for line in chord_chart(block.bars, options.bars_per_line)]
+        for line in block.lines:
+            chords, lyric = chords_over_lyrics(line)
+            if chords.strip():
+                rows.append(("chords", chords))
+            rows.append(("", lyric))
+    return rows
+
+
+def chord_chart(bars: list[list[str]], per_line: int) -> list[str]:
+    """'| Am      | F       |' rows, every cell as wide as the widest so the bar lines stack."""
+    if not bars:
+        return []
+    cells = [" ".join(bar) if bar else "%" for bar in bars]
+    width = max(MIN_CELL, max(len(c) for c in cells) + 2)
+    per_line = max(1, per_line)
+    return ["|" + "|".join(f" {c:<{width - 1}}" for c in cells[i:i + per_line]) + "|"
+            for i in range(0, len(cells), per_line)]
+
+
+def chords_over_lyrics(line: SheetLine) -> tuple[str, str]:
+    """Two rows; where chord names crowd, the lyric row is widened so each name sits on its word."""
+    chords, lyric = "", ""
+    cursor = 0
+    for column, name in line.chords:
+        column = min(column, len(line.text) + 1)
+        lyric += line.text[cursor:column]
+        cursor = column
+        if len(chords) > len(lyric):
+            lyric += " " * (len(chords) - len(lyric))
+        chords += " " * (len(lyric) - len(chords)) + name + " "
+    lyric += line.text[cursor:]
+    return chords.rstrip(), lyric.rstrip()
+
+
+class LeadSheetWriter(Writer):
+    name = "leadsheet"
+    extension = ".leadsheet.txt"
+    description = "Lead sheet as plain text: chord chart per section, chords above the lyrics"
+    needs = ("chords", "lyrics")
+
+    def render(self, annotations: TrackAnnotations, info: TrackInfo, options: ExportOptions) -> str:
+        rows = leadsheet_lines(annotations, info, options)
+        out = []
+        for style, text in rows:
+            out.append(text)
+            if style == "title":
+                out.append("=" * len(text))
+        return "\n".join(out) + "\n"
+
+
+class LeadSheetPdfWriter(Writer):
+    name = "leadsheet-pdf"
+    extension = ".leadsheet.pdf"
+    description = "Lead sheet as PDF (A4, monospaced so the chords stay over their words)"
+    needs = ("chords", "lyrics")
+    binary = True
+
+    def render(self, annotations: TrackAnnotations, info: TrackInfo, options: ExportOptions) -> bytes:
+        from fpdf import FPDF
+
+        rows = leadsheet_lines(annotations, info, options)
+        pdf = FPDF(format="A4")
+        pdf.set_title(info.title or "Lead sheet")
+        if info.artist:
+            pdf.set_author(info.artist)
+        pdf.set_margins(15, 15, 15)
+        pdf.set_auto_page_break(True, margin=15)
+        family, unicode_ok = _mono_font(pdf)
+        widest = max((len(text) for style, text in rows if style != "title"), default=40)
+        usable_mm = pdf.w - 30
+        # Monospaced glyphs are 0.6 em wide: pick the size that fits the widest line, within 7..11 pt.
+        size = min(11.0, max(7.0, usable_mm / (widest * 0.6) * 72 / 25.4))
+        pdf.add_page()
+        for style, text in rows:
+            text = text if unicode_ok else text.encode("latin-1", "replace").decode("latin-1")
+            if style == "title":
+                pdf.set_font(family, "B", size + 5)
+            elif style in ("heading", "chords"):
+                pdf.set_font(family, "B", size)
+            else:
+                pdf.set_font(family, "", size)
+            pdf.cell(0, pdf.font_size * 1.35, text, new_x="LMARGIN", new_y="NEXT")
+        return bytes(pdf.output())
+
+
+def _mono_font(pdf) -> tuple[str, bool]:
+    """Register a Unicode monospaced font if the system has one: (family, handles any text)."""
+    regular, bold = find_mono_font()
+    if regular is None:
+        return "Courier", False
+    pdf.add_font("Mono", "", regular)
+    pdf.add_font("Mono", "B", bold or regular)
+    return "Mono", True
+
+
+@functools.lru_cache(maxsize=1)
+def find_mono_font() -> tuple[str | None, str | None]:
+    for regular_name, bold_name in _MONO_FONTS:
+        for folder in _FONT_DIRS:
+            root = Path(os.path.expanduser(folder))
+            if not root.is_dir():
+                continue
+            regular = next(iter(root.rglob(regular_name)), None)
+            if regular is not None:
+                bold = next(iter(root.rglob(bold_name)), None)
+                return str(regular), str(bold) if bold else None
+    return None, None

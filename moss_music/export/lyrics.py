@@ -1,0 +1,293 @@
+"""Lyrics out (LRC, enhanced LRC, SRT, WebVTT) and back in (.lrc/.srt/.vtt/.txt files, the file's own tags).
+
+LRC has no end times: a line lasts until the next stamp, so a line followed
+by silence gets an empty stamped line at its end (players then clear the
+screen). The parser reads what real files contain: several stamps on one line,
+'[offset:]', enhanced '<mm:ss.xx>' word stamps, mm:ss:xx variants.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from moss_music.annotations import LyricLine, TrackAnnotations, Word
+from moss_music.export.base import APP_CREDIT, ExportOptions, TrackInfo, Writer
+from moss_music.export.timecode import clock_stamp, lrc_stamp, parse_clock, parse_lrc_stamp
+
+# A line that ends this long before the next one starts gets its own 'clear' stamp.
+CLEAR_GAP_S = 0.5
+# The last line of a file with no length tag lasts this long.
+DEFAULT_LAST_LINE_S = 4.0
+
+_LRC_LINE_STAMP = re.compile(r"\[(\d+:\d{1,2}(?:[.:]\d{1,3})?)\]")
+_LRC_WORD_STAMP = re.compile(r"<(\d+:\d{1,2}(?:[.:]\d{1,3})?)>")
+_LRC_TAG = re.compile(r"^\[([A-Za-z#]+):(.*)\]\s*$")
+_CUE_TIMING = re.compile(r"^\s*(\S+)\s+-->\s+(\S+)")
+
+
+def line_text(line: LyricLine) -> str:
+    """One display line: the text, or the words joined when only words were stored."""
+    text = line.text if line.text.strip() else " ".join(w.text for w in line.words)
+    return " ".join(text.split())
+
+
+class LrcWriter(Writer):
+    name = "lrc"
+    extension = ".lrc"
+    description = "LRC synced lyrics ([mm:ss.xx] per line)"
+    needs = ("lyrics",)
+    enhanced = False
+
+    def render(self, annotations: TrackAnnotations, info: TrackInfo, options: ExportOptions) -> str:
+        shift = options.lrc_offset_ms / 1000.0
+
+        def stamp(seconds: float) -> str:
+            return lrc_stamp(seconds + shift, options.lrc_milliseconds)
+
+        out = []
+        for tag, value in (("ti", info.title), ("ar", info.artist), ("al", info.album)):
+            if value:
+                out.append(f"[{tag}:{_one_line(value)}]")
+        length = info.duration or annotations.duration
+        if length:
+            total = int(round(length))
+            out.append(f"[length:{total // 60:02d}:{total % 60:02d}]")
+        out.append(f"[by:{APP_CREDIT}]")
+        lines = sorted(annotations.lyrics, key=lambda line: line.start)
+        for i, line in enumerate(lines):
+            if self.enhanced and line.words:
+                words = " ".join(f"<{stamp(w.start)}>{_one_line(w.text)}" for w in line.words)
+                out.append(f"[{stamp(line.start)}]{words} <{stamp(line.words[-1].end)}>")
+            else:
+                out.append(f"[{stamp(line.start)}]{line_text(line)}")
+            following = lines[i + 1].start if i + 1 < len(lines) else None
+            if following is None or following - line.end > CLEAR_GAP_S:
+                out.append(f"[{stamp(line.end)}]")
+        return "\n".join(out) + "\n"
+
+
+class EnhancedLrcWriter(LrcWriter):
+    name = "elrc"
+    extension = ".enhanced.lrc"
+    description = "Enhanced LRC: line stamps plus <mm:ss.xx> word stamps (karaoke)"
+    enhanced = True
+
+
+class SrtWriter(Writer):
+    name = "srt"
+    extension = ".srt"
+    description = "SubRip subtitles (one cue per lyric line)"
+    needs = ("lyrics",)
+
+    def render(self, annotations: TrackAnnotations, info: TrackInfo, options: ExportOptions) -> str:
+        shift = options.lrc_offset_ms / 1000.0
+        blocks = []
+        for index, line in enumerate(_timed_lines(annotations), start=1):
+            blocks.append(f"{index}\n{clock_stamp(line.start + shift, ',')} --> {clock_stamp(line.end + shift, ',')}\n"
+                          f"{line_text(line)}\n")
+        return "\n".join(blocks)
+
+
+class VttWriter(Writer):
+    name = "vtt"
+    extension = ".vtt"
+    description = "WebVTT captions (one cue per lyric line)"
+    needs = ("lyrics",)
+
+    def render(self, annotations: TrackAnnotations, info: TrackInfo, options: ExportOptions) -> str:
+        shift = options.lrc_offset_ms / 1000.0
+        out = ["WEBVTT", ""]
+        if info.title:
+            out[0] = f"WEBVTT - {_one_line(info.title)}"
+        for line in _timed_lines(annotations):
+            out.append(f"{clock_stamp(line.start + shift)} --> {clock_stamp(line.end + shift)}")
+            out.append(html.escape(line_text(line), quote=False).replace("-->", "--&gt;"))
+            out.append("")
+        return "\n".join(out)
+
+
+def _timed_lines(annotations: TrackAnnotations) -> list[LyricLine]:
+    """Lines in order, each lasting at least a moment (zero-length cues are dropped by players)."""
+    lines = sorted(annotations.lyrics, key=lambda line: line.start)
+    return [LyricLine(line.start, max(line.end, line.start + 0.001), line.text, line.words) for line in lines]
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+@dataclass
+class LrcDocument:
+    tags: dict[str, str] = field(default_factory=dict)
+    """Header tags by lower-case name: 'ti', 'ar', 'al', 'length', 'by', 'offset' …"""
+    lines: list[LyricLine] = field(default_factory=list)
+
+
+def parse_lrc(text: str, duration: float | None = None) -> LrcDocument:
+    """Parse LRC or enhanced LRC; empty stamped lines end the line before them."""
+    doc = LrcDocument()
+    stamped: list[tuple[float, str]] = []
+    for raw in text.lstrip("\ufeff").splitlines():
+        raw = raw.strip()
+        if not raw:
+            continue
+        tag = _LRC_TAG.match(raw)
+        if tag and not _LRC_LINE_STAMP.match(raw):
+            doc.tags[tag.group(1).lower()] = tag.group(2).strip()
+            continue
+        stamps = []
+        rest = raw
+        while match := _LRC_LINE_STAMP.match(rest):
+            stamps.append(parse_lrc_stamp(match.group(1)))
+            rest = rest[match.end():]
+        for start in stamps:
+            stamped.append((start, rest.strip()))
+    shift = -_offset_seconds(doc.tags.get("offset", ""))
+    stamped.sort(key=lambda item: item[0])
+    end_of_song = duration or _length_tag(doc.tags.get("length", ""))
+    for i, (start, body) in enumerate(stamped):
+        if not body:
+            continue
+        following = stamped[i + 1][0] if i + 1 < len(stamped) else None
+        words = _enhanced_words(body, shift, following)
+        text = " ".join(w.text for w in words) if words else _LRC_WORD_STAMP.sub("", body).strip()
+        if following is not None:
+            end = following
+        elif words:
+            end = words[-1].end - shift
+        else:
+            end = max(end_of_song or 0.0, start + DEFAULT_LAST_LINE_S)
+        doc.lines.append(LyricLine(max(0.0, start + shift), max(0.0, end + shift), text, words))
+    return doc
+
+
+def _enhanced_words(body: str, shift: float, line_end: float | None) -> list[Word]:
+    parts = _LRC_WORD_STAMP.split(body)
+    # parts: [before, stamp, text, stamp, text, ...]
+    if len(parts) < 3:
+        return []
+    stamps = [parse_lrc_stamp(s) for s in parts[1::2]]
+    texts = [t.strip() for t in parts[2::2]]
+    words = []
+    for i, (start, word) in enumerate(zip(stamps, texts)):
+        if not word:
+            continue
+        end = stamps[i + 1] if i + 1 < len(stamps) else (line_end if line_end is not None else start)
+        words.append(Word(max(0.0, start + shift), max(0.0, end + shift), word))
+    return words
+
+
+def _offset_seconds(value: str) -> float:
+    try:
+        return int(value.strip() or 0) / 1000.0
+    except ValueError:
+        return 0.0
+
+
+def _length_tag(value: str) -> float | None:
+    try:
+        return parse_lrc_stamp(value) if value else None
+    except ValueError:
+        return None
+
+
+def parse_subtitles(text: str) -> list[LyricLine]:
+    """SRT or WebVTT cues as lyric lines (cue settings, numbering and markup are dropped)."""
+    lines = []
+    blocks = re.split(r"\n\s*\n", text.lstrip("\ufeff").replace("\r\n", "\n"))
+    for block in blocks:
+        rows = [row for row in block.split("\n") if row.strip()]
+        for i, row in enumerate(rows):
+            match = _CUE_TIMING.match(row)
+            if match:
+                body = " ".join(rows[i + 1:])
+                body = html.unescape(re.sub(r"<[^>]*>", "", body))
+                lines.append(LyricLine(parse_clock(match.group(1)), parse_clock(match.group(2)), body.strip()))
+                break
+    return sorted(lines, key=lambda line: line.start)
+
+
+def spread_unsynced(texts: list[str], duration: float | None) -> list[LyricLine]:
+    """Unsynced lyrics laid evenly over the song: a starting point the user drags into place."""
+    texts = [t.strip() for t in texts if t.strip()]
+    if not texts:
+        return []
+    span = (duration or len(texts) * DEFAULT_LAST_LINE_S) / len(texts)
+    return [LyricLine(i * span, (i + 1) * span, text) for i, text in enumerate(texts)]
+
+
+def lyrics_from_text(text: str, duration: float | None = None) -> list[LyricLine]:
+    """Whatever a lyrics blob holds: LRC when it carries stamps, SRT/VTT cues, else plain lines."""
+    if _LRC_LINE_STAMP.search(text) or any(_LRC_TAG.match(row.strip()) for row in text.splitlines()):
+        return parse_lrc(text, duration).lines
+    if "-->" in text:
+        cues = parse_subtitles(text)
+        if cues:
+            return cues
+    return spread_unsynced(text.splitlines(), duration)
+
+
+def read_lyrics_file(path: str | os.PathLike[str], duration: float | None = None) -> list[LyricLine]:
+    """Lyric lines from a .lrc, .srt, .vtt or plain .txt file; ValueError when it holds none."""
+    raw = Path(path).read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    lines = lyrics_from_text(text, duration)
+    if not lines:
+        raise ValueError(f"{path}: no lyric lines found")
+    return lines
+
+
+def lyrics_from_tags(path: str | os.PathLike[str], duration: float | None = None) -> list[LyricLine]:
+    """Lyrics already in the file's tags: synced (ID3 SYLT, LRC text) preferred over unsynced."""
+    import mutagen
+
+    audio = mutagen.File(os.fspath(path))
+    if audio is None or not audio.tags:
+        return []
+    tags = audio.tags
+    if hasattr(tags, "getall"):  # ID3 (MP3, AIFF, WAV)
+        for frame in tags.getall("SYLT"):
+            if frame.type == 1 and frame.format == 2 and frame.text:
+                return _sylt_lines(frame.text, duration)
+        texts = [frame.text for frame in tags.getall("USLT") if frame.text.strip()]
+    else:  # Vorbis comments, MP4 atoms
+        texts = []
+        for name in ("SYNCEDLYRICS", "LYRICS", "UNSYNCEDLYRICS", "\xa9lyr"):
+            try:
+                values = tags.get(name) or tags.get(name.lower()) or []
+            except (KeyError, ValueError):
+                values = []
+            texts.extend(str(v) for v in values if str(v).strip())
+    for text in texts:
+        lines = lyrics_from_text(text, duration)
+        if lines:
+            return lines
+    return []
+
+
+def _sylt_lines(entries: list[tuple[str, int]], duration: float | None) -> list[LyricLine]:
+    timed = sorted((ms / 1000.0, text.strip()) for text, ms in entries)
+    lines = []
+    for i, (start, text) in enumerate(timed):
+        if not text:
+            continue
+        end = timed[i + 1][0] if i + 1 < len(timed) else max(duration or 0.0, start + DEFAULT_LAST_LINE_S)
+        lines.append(LyricLine(start, end, text))
+    return lines
+
+
+def import_lyrics(library, track_id: int, lines: list[LyricLine]) -> None:
+    """Store lines as the user's lyric layer (machine lyrics stay underneath, restorable)."""
+    if not lines:
+        raise ValueError("no lyric lines to import")
+    library.save_user_layer(track_id, "lyrics", [asdict(line) for line in lines])

@@ -1,0 +1,393 @@
+"""What we know, written into the audio file's own tags, mapped as MusicBrainz Picard and beets map them.
+
+    field            ID3v2.4 (MP3/AIFF/WAV)   Vorbis (FLAC/OGG/Opus)   MP4 (M4A)
+    key              TKEY                     KEY + INITIALKEY         ----:com.apple.iTunes:initialkey
+    bpm (integer)    TBPM                     BPM                      tmpo
+    bpm (exact)      TXXX:MOSS_MUSIC_BPM      MOSS_MUSIC_BPM           ----:com.apple.iTunes:MOSS_MUSIC_BPM
+    lyrics           USLT                     LYRICS                   ©lyr
+    synced lyrics    SYLT type 1 (ms)         -                        -
+    synced chords    SYLT type 5 'chords'     -                        -
+    caption          COMM                     COMMENT + DESCRIPTION    ©cmt
+    genre/mood tags  TCON | TMOO | TIT1       GENRE | MOOD | GROUPING  ©gen | ----:…:MOOD | ©grp
+
+Picard writes Vorbis KEY and COMMENT, beets INITIALKEY and DESCRIPTION: both
+are written so either reads them back. Only fields we have a value for are
+touched; everything else in the tag is verified unchanged after the write.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import mutagen
+from mutagen.id3 import COMM, ID3, SYLT, TBPM, TCON, TIT1, TKEY, TMOO, TXXX, USLT, Encoding
+from mutagen.mp4 import MP4FreeForm
+
+from moss_music.annotations import TrackAnnotations, display_name
+from moss_music.export.keys import KEY_NOTATIONS, key_code
+from moss_music.export.lyrics import line_text
+from moss_music.export.naming import tempo_bpm
+from moss_music.export.safe_write import TagWriteError, rewrite_safely
+
+DESCRIPTOR_FIELDS = ("genre", "mood", "grouping", "comment", "none")
+EXACT_BPM_NAME = "MOSS_MUSIC_BPM"
+ITUNES = "----:com.apple.iTunes:"
+_ID3_DESCRIPTOR_FRAMES = {"genre": TCON, "mood": TMOO, "grouping": TIT1}
+_ID3_TEXT_FRAMES = {cls.__name__: cls for cls in _ID3_DESCRIPTOR_FRAMES.values()}
+_VORBIS_DESCRIPTOR_FIELDS = {"genre": "GENRE", "mood": "MOOD", "grouping": "GROUPING"}
+_MP4_DESCRIPTOR_ATOMS = {"genre": "\xa9gen", "mood": ITUNES + "MOOD", "grouping": "\xa9grp"}
+
+Value = tuple  # tuple[str, ...] for text fields, tuple[tuple[str, int], ...] for synced (SYLT) fields
+
+
+@dataclass(frozen=True)
+class TagOptions:
+    key_notation: str = "standard"
+    """'standard' ('Dbm'), 'openkey' ('7m') or 'camelot' ('12A')."""
+    descriptors_field: str = "mood"
+    """Where the caption's genre/mood tags go: genre, mood, grouping, comment (appended) or none."""
+    key: bool = True
+    bpm: bool = True
+    lyrics: bool = True
+    synced: bool = True
+    """ID3 only: SYLT synced lyrics and chords."""
+    caption: bool = True
+    language: str = "eng"
+    """ID3 language code of the lyrics and comment frames."""
+    backup: bool = False
+
+    def __post_init__(self) -> None:
+        if self.key_notation not in KEY_NOTATIONS:
+            raise ValueError(f"unknown key notation {self.key_notation!r}; choose from {', '.join(KEY_NOTATIONS)}")
+        if self.descriptors_field not in DESCRIPTOR_FIELDS:
+            raise ValueError(f"unknown tag field {self.descriptors_field!r}; choose from {', '.join(DESCRIPTOR_FIELDS)}")
+        if len(self.language) != 3:
+            raise ValueError("the lyrics language must be a three-letter ISO 639-2 code such as 'eng'")
+
+
+@dataclass
+class TagValues:
+    """What we would write, before it is mapped onto a tag format."""
+
+    key: str | None = None
+    bpm: int | None = None
+    bpm_exact: str | None = None
+    lyrics: str | None = None
+    synced_lyrics: list[tuple[str, int]] = field(default_factory=list)
+    synced_chords: list[tuple[str, int]] = field(default_factory=list)
+    comment: str | None = None
+    descriptors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TagChange:
+    field: str
+    old: str
+    new: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.old or '(none)'} -> {self.new}"
+
+
+@dataclass
+class TagResult:
+    path: str
+    changes: list[TagChange] = field(default_factory=list)
+    written: bool = False
+    backup: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "written": self.written, "backup": self.backup,
+                "changes": [{"field": c.field, "old": c.old, "new": c.new} for c in self.changes]}
+
+
+def tag_values(annotations: TrackAnnotations, options: TagOptions) -> TagValues:
+    values = TagValues()
+    if options.key and annotations.key:
+        values.key = key_code(annotations.key, options.key_notation)
+    bpm = tempo_bpm(annotations) if options.bpm else None
+    if bpm:
+        values.bpm = int(round(bpm))
+        values.bpm_exact = f"{bpm:.2f}"
+    lines = sorted(annotations.lyrics, key=lambda line: line.start)
+    if options.lyrics and lines:
+        values.lyrics = "\n".join(line_text(line) for line in lines)
+        if options.synced:
+            values.synced_lyrics = [(line_text(line), _ms(line.start)) for line in lines]
+    if options.synced and annotations.chords:
+        chords = sorted(annotations.chords, key=lambda c: c.start)
+        values.synced_chords = [(display_name(c.label), _ms(c.start)) for c in chords]
+    tags = list(annotations.caption.tags) if annotations.caption else []
+    if options.caption and annotations.caption and annotations.caption.text.strip():
+        values.comment = annotations.caption.text.strip()
+    if tags and options.descriptors_field == "comment":
+        values.comment = ((values.comment or "") + "\n\nTags: " + ", ".join(tags)).strip()
+    elif tags and options.descriptors_field != "none":
+        values.descriptors = tags
+    return values
+
+
+def _ms(seconds: float) -> int:
+    return max(0, int(round(seconds * 1000)))
+
+
+# -- mapping onto the three tag formats -----------------------------------------------------
+
+
+class _Id3Map:
+    def __init__(self, options: TagOptions) -> None:
+        self.options = options
+        lang = options.language
+        self.uslt, self.comm = f"USLT::{lang}", f"COMM::{lang}"
+        self.sylt_lyrics, self.sylt_chords = f"SYLT::{lang}", f"SYLT:chords:{lang}"
+
+    def desired(self, values: TagValues) -> dict[str, Value]:
+        result: dict[str, Value] = {}
+        if values.key:
+            result["TKEY"] = (values.key,)
+        if values.bpm is not None:
+            result["TBPM"] = (str(values.bpm),)
+            result[f"TXXX:{EXACT_BPM_NAME}"] = (values.bpm_exact,)
+        if values.lyrics is not None:
+            result[self.uslt] = (values.lyrics,)
+        if values.synced_lyrics:
+            result[self.sylt_lyrics] = tuple(values.synced_lyrics)
+        if values.synced_chords:
+            result[self.sylt_chords] = tuple(values.synced_chords)
+        if values.comment is not None:
+            result[self.comm] = (values.comment,)
+        if values.descriptors:
+            result[_ID3_DESCRIPTOR_FRAMES[self.options.descriptors_field].__name__] = tuple(values.descriptors)
+        return result
+
+    def read(self, tags, key: str) -> Value:
+        frame = tags.get(key) if tags is not None else None
+        if frame is None:
+            return ()
+        if isinstance(frame, SYLT):
+            return tuple((str(text), int(ms)) for text, ms in frame.text)
+        if isinstance(frame, USLT):
+            return (str(frame.text),)
+        return tuple(str(t) for t in frame.text)
+
+    def write(self, audio, key: str, value: Value) -> None:
+        if audio.tags is None:
+            audio.add_tags()
+        tags: ID3 = audio.tags
+        lang = self.options.language
+        utf8 = Encoding.UTF8
+        if key == "TKEY":
+            frame = TKEY(encoding=utf8, text=list(value))
+        elif key == "TBPM":
+            frame = TBPM(encoding=utf8, text=list(value))
+        elif key.startswith("TXXX:"):
+            frame = TXXX(encoding=utf8, desc=key[5:], text=list(value))
+        elif key == self.uslt:
+            frame = USLT(encoding=utf8, lang=lang, desc="", text=value[0])
+        elif key == self.comm:
+            frame = COMM(encoding=utf8, lang=lang, desc="", text=list(value))
+        elif key == self.sylt_lyrics:
+            frame = SYLT(encoding=utf8, lang=lang, format=2, type=1, desc="", text=list(value))
+        elif key == self.sylt_chords:
+            frame = SYLT(encoding=utf8, lang=lang, format=2, type=5, desc="chords", text=list(value))
+        else:
+            frame = _ID3_TEXT_FRAMES[key](encoding=utf8, text=list(value))
+        tags.add(frame)
+
+    @staticmethod
+    def snapshot(tags) -> dict[str, str]:
+        return {key: repr(frame) for key, frame in (tags.items() if tags is not None else [])}
+
+    @staticmethod
+    def save(audio) -> None:
+        audio.save(v2_version=4)
+
+
+class _VorbisMap:
+    def __init__(self, options: TagOptions) -> None:
+        self.options = options
+
+    def desired(self, values: TagValues) -> dict[str, Value]:
+        result: dict[str, Value] = {}
+        if values.key:
+            result["KEY"] = result["INITIALKEY"] = (values.key,)
+        if values.bpm is not None:
+            result["BPM"] = (str(values.bpm),)
+            result[EXACT_BPM_NAME] = (values.bpm_exact,)
+        if values.lyrics is not None:
+            result["LYRICS"] = (values.lyrics,)
+        if values.comment is not None:
+            result["COMMENT"] = result["DESCRIPTION"] = (values.comment,)
+        if values.descriptors:
+            result[_VORBIS_DESCRIPTOR_FIELDS[self.options.descriptors_field]] = tuple(values.descriptors)
+        return result
+
+    @staticmethod
+    def read(tags, key: str) -> Value:
+        if tags is None:
+            return ()
+        return tuple(str(v) for v in (tags.get(key) or ()))
+
+    @staticmethod
+    def write(audio, key: str, value: Value) -> None:
+        if audio.tags is None:
+            audio.add_tags()
+        audio.tags[key] = list(value)
+
+    @staticmethod
+    def snapshot(tags) -> dict[str, str]:
+        if tags is None:
+            return {}
+        result: dict[str, list[str]] = {}
+        for key, value in tags:
+            result.setdefault(key.upper(), []).append(value)
+        return {key: repr(values) for key, values in result.items()}
+
+    @staticmethod
+    def save(audio) -> None:
+        audio.save()
+
+
+class _Mp4Map:
+    def __init__(self, options: TagOptions) -> None:
+        self.options = options
+
+    def desired(self, values: TagValues) -> dict[str, Value]:
+        result: dict[str, Value] = {}
+        if values.key:
+            result[ITUNES + "initialkey"] = (values.key,)
+        if values.bpm is not None:
+            result["tmpo"] = (str(values.bpm),)
+            result[ITUNES + EXACT_BPM_NAME] = (values.bpm_exact,)
+        if values.lyrics is not None:
+            result["\xa9lyr"] = (values.lyrics,)
+        if values.comment is not None:
+            result["\xa9cmt"] = (values.comment,)
+        if values.descriptors:
+            result[_MP4_DESCRIPTOR_ATOMS[self.options.descriptors_field]] = tuple(values.descriptors)
+        return result
+
+    @staticmethod
+    def read(tags, key: str) -> Value:
+        if tags is None or key not in tags:
+            return ()
+        return tuple(v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in tags[key])
+
+    @staticmethod
+    def write(audio, key: str, value: Value) -> None:
+        if audio.tags is None:
+            audio.add_tags()
+        if key == "tmpo":
+            audio.tags[key] = [int(v) for v in value]
+        elif key.startswith("----:"):
+            audio.tags[key] = [MP4FreeForm(v.encode("utf-8")) for v in value]
+        else:
+            audio.tags[key] = list(value)
+
+    @staticmethod
+    def snapshot(tags) -> dict[str, str]:
+        return {key: repr(value) for key, value in (tags.items() if tags is not None else [])}
+
+    @staticmethod
+    def save(audio) -> None:
+        audio.save()
+
+
+_MAPS = {"MP3": _Id3Map, "WAVE": _Id3Map, "AIFF": _Id3Map, "FLAC": _VorbisMap, "OggVorbis": _VorbisMap,
+         "OggOpus": _VorbisMap, "MP4": _Mp4Map}
+
+
+def _open(path: Path, kind: type | None = None):
+    try:
+        audio = kind(os.fspath(path)) if kind else mutagen.File(os.fspath(path))
+    except mutagen.MutagenError as error:
+        raise TagWriteError(f"{path}: the tags cannot be read: {error}") from error
+    if audio is None:
+        raise TagWriteError(f"{path}: not an audio file mutagen can tag")
+    if type(audio).__name__ not in _MAPS:
+        supported = "MP3, AIFF, WAV, FLAC, OGG, Opus and M4A"
+        raise TagWriteError(f"{path}: tags can be written to {supported} files, not {type(audio).__name__}")
+    return audio
+
+
+def _display(value: Value) -> str:
+    if not value:
+        return ""
+    if isinstance(value[0], tuple):
+        first = value[0]
+        return f"{len(value)} synced entries ({first[0]!r} at {first[1] / 1000:.3f} s …)"
+    text = "; ".join(value)
+    return text if len(text) <= 120 else text[:117] + "…"
+
+
+def preview_tags(path: str | os.PathLike[str], annotations: TrackAnnotations,
+                 options: TagOptions | None = None) -> list[TagChange]:
+    """The dry run: what would change in this file, field by field; the file is only read."""
+    options = options or TagOptions()
+    audio = _open(Path(path))
+    mapping = _MAPS[type(audio).__name__](options)
+    desired = mapping.desired(tag_values(annotations, options))
+    return _changes(mapping, audio.tags, desired)
+
+
+def _changes(mapping, tags, desired: dict[str, Value]) -> list[TagChange]:
+    changes = []
+    for key, value in desired.items():
+        current = mapping.read(tags, key)
+        if current != value:
+            changes.append(TagChange(key, _display(current), _display(value)))
+    return changes
+
+
+def write_tags(path: str | os.PathLike[str], annotations: TrackAnnotations,
+               options: TagOptions | None = None) -> TagResult:
+    """Write what changed through a verified copy and an atomic replace; no change, no write."""
+    options = options or TagOptions()
+    target = Path(path)
+    audio = _open(target)
+    kind = type(audio)
+    mapping = _MAPS[kind.__name__](options)
+    desired = mapping.desired(tag_values(annotations, options))
+    changes = _changes(mapping, audio.tags, desired)
+    result = TagResult(str(target), changes)
+    if not changes:
+        return result
+    untouched_before = {k: v for k, v in mapping.snapshot(audio.tags).items() if not _is_ours(k, desired)}
+
+    def edit(copy: Path) -> None:
+        working = _open(copy, kind)
+        for change in changes:
+            mapping.write(working, change.field, desired[change.field])
+        mapping.save(working)
+
+    def check(copy: Path) -> None:
+        reread = _open(copy, kind)
+        wrong = [key for key, value in desired.items() if mapping.read(reread.tags, key) != value]
+        if wrong:
+            raise TagWriteError(f"{target}: after writing, these fields did not read back: {', '.join(wrong)}")
+        untouched_after = {k: v for k, v in mapping.snapshot(reread.tags).items() if not _is_ours(k, desired)}
+        if untouched_after != untouched_before:
+            lost = sorted(set(untouched_before.items()) ^ set(untouched_after.items()))
+            raise TagWriteError(f"{target}: writing would have changed other tags ({lost[0][0]}); nothing was changed")
+
+    backup = rewrite_safely(target, edit, check, backup=options.backup)
+    result.written = True
+    result.backup = str(backup) if backup else None
+    return result
+
+
+def _is_ours(key: str, desired: dict[str, Value]) -> bool:
+    return key in desired or key.upper() in desired
+
+
+def read_tag_fields(path: str | os.PathLike[str], options: TagOptions | None = None) -> dict[str, Value]:
+    """The fields this module manages, as they are in the file now (for tests and the dialog)."""
+    options = options or TagOptions()
+    audio = _open(Path(path))
+    mapping = _MAPS[type(audio).__name__](options)
+    full = TagValues(key="-", bpm=0, bpm_exact="-", lyrics="-", synced_lyrics=[("", 0)], synced_chords=[("", 0)],
+                     comment="-", descriptors=["-"])
+    return {key: mapping.read(audio.tags, key) for key in mapping.desired(full)}

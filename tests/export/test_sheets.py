@@ -1,0 +1,118 @@
+"""ChordPro and lead sheets: chords land on the words being sung, sections keep their names."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+
+from moss_music.annotations import Chord, LyricLine, Section, Tempo, TrackAnnotations, Word
+from moss_music.export import ExportOptions, TrackInfo, get_writer
+from moss_music.export.leadsheet import chord_chart, chords_over_lyrics
+from moss_music.export.sheet import SheetLine, place_chords
+
+INFO = TrackInfo(title="My Song", artist="The Testers", album="Fixtures", duration=24.0)
+
+
+def render(fmt: str, annotations: TrackAnnotations, **options):
+    return get_writer(fmt).render(annotations, INFO, ExportOptions(**options))
+
+
+def parse_chordpro(text: str) -> tuple[dict, list[tuple[str, str, list[tuple[int, str]]]]]:
+    """(directives, [(section, lyric text, [(column, chord)])]) — a minimal ChordPro reader."""
+    directives, lines, section = {}, [], ""
+    for row in text.splitlines():
+        directive = re.fullmatch(r"\{(\w+)(?::\s*(.*))?\}", row.strip())
+        if directive:
+            name, value = directive.groups()
+            if name.startswith("start_of_"):
+                section = value or ""
+            elif not name.startswith("end_of_"):
+                directives[name] = value
+            continue
+        if not row.strip():
+            continue
+        chords, lyric = [], ""
+        for piece in re.split(r"(\[[^\]]*\])", row):
+            if piece.startswith("["):
+                chords.append((len(lyric), piece[1:-1]))
+            else:
+                lyric += piece
+        lines.append((section, lyric, chords))
+    return directives, lines
+
+
+def test_chordpro_metadata_and_sections(annotations):
+    directives, lines = parse_chordpro(render("chordpro", annotations))
+    assert directives["title"] == "My Song" and directives["artist"] == "The Testers"
+    assert directives["key"] == "Am" and directives["tempo"] == "123" and directives["time"] == "4/4"
+    text = render("chordpro", annotations)
+    assert "{start_of_chorus: Chorus 1}" in text and "{start_of_verse: Verse 1}" in text
+    assert text.count("{start_of_") == text.count("{end_of_") == 5
+
+
+def test_chordpro_puts_chords_on_the_sung_words(annotations):
+    _, lines = parse_chordpro(render("chordpro", annotations))
+    sung = [(section, lyric, chords) for section, lyric, chords in lines if "|" not in lyric]
+    assert [lyric for _, lyric, _ in sung] == [line.text for line in annotations.lyrics]
+    section, lyric, chords = sung[0]
+    assert section == "Verse 1"
+    # the verse's first bar is F (from the fixture's chord cycle), held when 'Hello' starts
+    assert chords[0] == (0, "F")
+
+
+def test_instrumental_sections_print_their_bars():
+    ann = TrackAnnotations(duration=8.0, tempo=Tempo(120), sections=[Section(0, 8, "A", "intro")],
+                           chords=[Chord(0, 2, "A:min"), Chord(2, 4, "F"), Chord(4, 8, "G")])
+    _, lines = parse_chordpro(render("chordpro", ann))
+    assert lines[0] == ("Intro", "|  |  |  |  |", [(2, "Am"), (5, "F"), (8, "G"), (11, "G")])
+
+
+def test_chord_change_mid_line_lands_on_its_word():
+    line = LyricLine(10.0, 14.0, "", [Word(10.0, 11.0, "Hold"), Word(11.0, 12.0, "me"), Word(12.0, 14.0, "closer")])
+    chords = [Chord(8.0, 11.9, "C"), Chord(11.9, 16.0, "G")]  # G arrives just before 'closer'
+    placed = place_chords(line, chords, ExportOptions())
+    assert placed == SheetLine("Hold me closer", [(0, "C"), (8, "G")])
+
+
+def test_line_without_word_times_places_chords_proportionally():
+    placed = place_chords(LyricLine(0.0, 4.0, "one two three four"), [Chord(0, 2, "C"), Chord(2, 4, "D")],
+                          ExportOptions())
+    assert placed.chords == [(0, "C"), (8, "D")]  # halfway falls inside 'three', moved to its start
+
+
+def test_transposition_and_flats_apply_to_every_chord(annotations):
+    text = render("chordpro", annotations, transpose=1, prefer_flats=True)
+    assert "{key: Bbm}" in text and "[Bbm]" in text and "[Gb]" in text
+
+
+def test_lead_sheet_text_has_header_chart_and_chords_over_lyrics(annotations):
+    text = render("leadsheet", annotations)
+    rows = text.splitlines()
+    assert rows[0] == "My Song" and rows[1] == "=" * len("My Song")
+    assert "Key: A minor" in text and "Tempo: 123 BPM" in text and "Time: 4/4" in text
+    assert "[Verse 1]" in rows and "[Chorus 2]" in rows
+    chart = [row for row in rows if row.startswith("|")]
+    assert chart and len({row.index("|", 1) for row in chart}) == 1  # bar lines stack in columns
+    hello = rows.index("Hello my old friend")
+    assert rows[hello - 1].startswith("F")
+
+
+def test_crowded_chords_widen_the_lyric_row():
+    chords, lyric = chords_over_lyrics(SheetLine("ab cd", [(0, "Fmaj7"), (3, "G")]))
+    assert chords.index("G") == lyric.index("cd") and chords.startswith("Fmaj7 ")
+
+
+def test_chord_chart_cells_share_one_width():
+    assert chord_chart([["Am"], ["F", "G"], []], 4) == ["| Am     | F G    | %      |"]
+
+
+def test_lead_sheet_pdf_holds_the_same_text(annotations):
+    pypdf = pytest.importorskip("pypdf", reason="pypdf reads the PDF back (test extra)")
+    data = render("leadsheet-pdf", annotations)
+    assert data.startswith(b"%PDF-")
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    for expected in ("My Song", "Verse 1", "Chorus 2", "Hello my old friend", "Ça va, señor?"):
+        assert expected in text
