@@ -14,7 +14,7 @@ from typing import Any
 _EXPORTS = {
     "ExportOptions": "base", "NothingToExport": "base", "TrackInfo": "base", "Writer": "base",
     "ExportItem": "batch", "ExportReport": "batch", "TagOutcome": "batch", "export_tracks": "batch",
-    "tag_tracks": "batch", "keep_analyses_after_rewrite": "batch", "planned_targets": "batch",
+    "tag_tracks": "batch", "planned_targets": "batch",
     "KEY_NOTATIONS": "keys", "key_code": "keys",
     "import_lyrics": "lyrics", "lyrics_from_tags": "lyrics", "parse_lrc": "lyrics", "read_lyrics_file": "lyrics",
     "FORMATS": "registry", "WRITERS": "registry", "extension_for": "registry", "get_writer": "registry",

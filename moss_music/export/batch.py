@@ -13,9 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
-
-from moss_music.audio import content_hash
 from moss_music.export.base import ExportOptions, NothingToExport, TrackInfo
 from moss_music.export.registry import get_writer
 from moss_music.export.safe_write import TagWriteError
@@ -177,41 +174,7 @@ def tag_tracks(library, track_ids: Iterable[int], options: TagOptions | None = N
             continue
         outcome.changes, outcome.written, outcome.backup = result.changes, result.written, result.backup
         if result.written:
-            keep_analyses_after_rewrite(library, track_id)
+            library.record_rewrite(track_id)
     if progress:
         progress(len(ids), len(ids), "done")
     return outcomes
-
-
-def keep_analyses_after_rewrite(library, track_id: int) -> None:
-    """A tag write changes the file's bytes (so its content hash) but not its audio: results move along.
-
-    Without this the next scan would see a new file and the track would lose its
-    analyses. Analyses another copy of the old file still uses are copied, not moved.
-    """
-    from moss_music.library.schema import Analysis, AnnotationLayer, Track
-
-    track = library.get_track(track_id)
-    stat = os.stat(track.path)
-    new_hash = content_hash(track.path)
-    with library.write() as session:
-        row = session.get(Track, track_id)
-        old_hash = row.content_hash
-        row.size, row.mtime, row.content_hash = stat.st_size, stat.st_mtime, new_hash
-        if not old_hash or old_hash == new_hash:
-            return
-        shared = session.scalar(select(func.count(Track.id)).where(Track.content_hash == old_hash,
-                                                                    Track.id != track_id))
-        existing = set(session.scalars(select(Analysis.cache_key).where(Analysis.content_hash == new_hash)))
-        for analysis in session.scalars(select(Analysis).where(Analysis.content_hash == old_hash)).all():
-            if analysis.cache_key in existing:
-                continue
-            if not shared:
-                analysis.content_hash = new_hash
-                continue
-            copy = Analysis(content_hash=new_hash, track_id=track_id, backend=analysis.backend,
-                            model_id=analysis.model_id, model_revision=analysis.model_revision,
-                            tasks_json=analysis.tasks_json, params_json=analysis.params_json,
-                            cache_key=analysis.cache_key, elapsed_s=analysis.elapsed_s, created_at=analysis.created_at)
-            copy.layers = [AnnotationLayer(layer=layer.layer, data_json=layer.data_json) for layer in analysis.layers]
-            session.add(copy)

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from moss_music.annotations import TrackAnnotations
+from moss_music.audio import content_hash
 from moss_music.library import store
 from moss_music.library.db import make_engine, migrate
 from moss_music.library.scanner import Scanner, ScanProgress, ScanReport
@@ -134,6 +135,20 @@ class Library:
                 order = {track_id: i for i, track_id in enumerate(ranked)}
                 tracks.sort(key=lambda t: order[t.id])
             return tracks[offset:offset + limit if limit else None]
+
+    def record_rewrite(self, track_id: int) -> None:
+        """After the app rewrote a file's tags: new size, mtime and hash, and the analyses follow the audio."""
+        track = self.get_track(track_id)
+        if track is None:
+            raise TrackNotFound(f"track {track_id} was removed from the library")
+        file_stat = os.stat(track.path)
+        new_hash = content_hash(track.path)
+        with self.write() as session:
+            row = session.get(Track, track_id)
+            old_hash = row.content_hash
+            row.size, row.mtime, row.content_hash = file_stat.st_size, file_stat.st_mtime, new_hash
+            if old_hash and old_hash != new_hash:
+                store.carry_analyses(session, track_id, old_hash, new_hash)
 
     def remove_track(self, track_id: int) -> None:
         with self.write() as session:

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from moss_music.annotations import LAYERS, TrackAnnotations
@@ -131,3 +131,25 @@ def clear_user_layer(session: Session, track_id: int, layer: str | None = None) 
     if layer is not None:
         query = query.where(UserLayer.layer == layer)
     session.execute(query)
+
+
+def carry_analyses(session: Session, track_id: int, old_hash: str, new_hash: str) -> None:
+    """Give a rewritten file (new bytes, same audio) the analyses of its old content hash.
+
+    They move when no other track still has the old content, and are copied when one does.
+    """
+    shared = session.scalar(select(func.count(Track.id)).where(Track.content_hash == old_hash,
+                                                                Track.id != track_id))
+    existing = set(session.scalars(select(Analysis.cache_key).where(Analysis.content_hash == new_hash)))
+    for analysis in analyses_for(session, old_hash):
+        if analysis.cache_key in existing:
+            continue
+        if not shared:
+            analysis.content_hash = new_hash
+            continue
+        copy = Analysis(content_hash=new_hash, track_id=track_id, backend=analysis.backend,
+                        model_id=analysis.model_id, model_revision=analysis.model_revision,
+                        tasks_json=analysis.tasks_json, params_json=analysis.params_json,
+                        cache_key=analysis.cache_key, elapsed_s=analysis.elapsed_s, created_at=analysis.created_at)
+        copy.layers = [AnnotationLayer(layer=layer.layer, data_json=layer.data_json) for layer in analysis.layers]
+        session.add(copy)
