@@ -27,6 +27,10 @@ class DemoSong:
     verse: tuple[str, ...]
     chorus: tuple[str, ...]
     beats_per_bar: int = 4
+    bars_per_section: int = 4
+    artist: str = "The MOSS Demo Band"
+    album: str = "Studio Demo"
+    genre: str = "Pop"
 
 
 DEMO_SONGS = (
@@ -35,11 +39,15 @@ DEMO_SONGS = (
     DemoSong("Night Drive", 128.0, "E minor", ("Em", "C", "G", "D"), ("C", "D", "Em", "Em")),
     DemoSong("Waltz for Ana", 90.0, "G major", ("G", "Em", "C", "D"), ("C", "D", "G", "G"), 3),
 )
+BUNDLED_DEMO = DemoSong("Moss Garden (demo)", 100.0, "D minor", ("Dm", "Bb", "F", "C"), ("Bb", "C", "Dm", "Dm"),
+                        bars_per_section=2, artist="MOSS-Music Studio", album="Demo material", genre="Synth pop")
+"""The one song the app's empty state offers to open (about 30 s)."""
 
 
-def synthesise_song(song: DemoSong, bars_per_section: int = 4, seed: int = 0) -> np.ndarray:
+def synthesise_song(song: DemoSong, seed: int = 0) -> np.ndarray:
     """Intro (chorus chords, quiet) | verse | chorus | verse | chorus | outro, as stereo float32."""
     rng = np.random.default_rng(seed)
+    bars_per_section = song.bars_per_section
     beat = 60.0 / song.bpm
     form = [("intro", song.chorus, 0.45), ("verse", song.verse, 0.7), ("chorus", song.chorus, 1.0),
             ("verse", song.verse, 0.7), ("chorus", song.chorus, 1.0), ("outro", song.verse[:2], 0.5)]
@@ -114,21 +122,34 @@ def _add_noise(mix, start, duration, level, rng, decay) -> None:
     mix[first:last] += (level * rng.uniform(-1, 1, last - first) * np.exp(-t / decay)).astype(np.float32)
 
 
-def write_demo_library(folder: str | Path, songs: tuple[DemoSong, ...] = DEMO_SONGS) -> list[Path]:
-    """Write the demo songs as tagged FLAC files into ``folder``; existing files are kept."""
+def write_demo_song(path: str | Path, song: DemoSong, seed: int = 0) -> Path:
+    """Render ``song`` to a tagged FLAC; written to a temp name first so a crash leaves no half file."""
     import mutagen.flac
 
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.stem + ".partial.flac")
+    sf.write(partial, synthesise_song(song, seed=seed), SAMPLE_RATE, subtype="PCM_16")
+    tags = mutagen.flac.FLAC(partial)
+    tags.update({"title": song.title, "artist": song.artist, "album": song.album, "genre": song.genre,
+                 "date": "2026", "comment": f"synthesised demo: {song.key}, {song.bpm:g} BPM, "
+                                            f"{song.beats_per_bar}/4"})
+    tags.save()
+    partial.replace(path)
+    return path
+
+
+def write_demo_library(folder: str | Path, songs: tuple[DemoSong, ...] = DEMO_SONGS) -> list[Path]:
+    """Write the demo songs as tagged FLAC files into ``folder``; existing files are kept."""
     paths = []
     for number, song in enumerate(songs, start=1):
-        path = folder / f"{number:02d} {song.title}.flac"
+        path = Path(folder) / f"{number:02d} {song.title}.flac"
         if not path.exists():
-            sf.write(path, synthesise_song(song, seed=number), SAMPLE_RATE, subtype="PCM_16")
-            tags = mutagen.flac.FLAC(path)
-            tags.update({"title": song.title, "artist": "The MOSS Demo Band", "album": "Studio Demo",
-                         "genre": "Pop", "tracknumber": str(number), "date": "2026",
-                         "comment": f"synthesised demo: {song.key}, {song.bpm:g} BPM, {song.beats_per_bar}/4"})
-            tags.save()
+            write_demo_song(path, song, seed=number)
+            import mutagen.flac
+
+            numbered = mutagen.flac.FLAC(path)
+            numbered["tracknumber"] = str(number)
+            numbered.save()
         paths.append(path)
     return paths

@@ -14,4 +14,4 @@ def run(args, ctx) -> int:
     except ImportError as error:
         ctx.error(f"the desktop app cannot start: {error} (is PySide6 installed? run `moss-music doctor`)")
         return 1
-    return int(gui_main(["moss-music-studio", "--home", str(ctx.data_dir.root)]) or 0)
+    return int(gui_main(["--home", str(ctx.data_dir.root)]) or 0)

@@ -1,0 +1,1 @@
+"""First run: empty state, demo song, getting the model."""

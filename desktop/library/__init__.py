@@ -1,0 +1,1 @@
+"""The library browser: paged table model, sidebar, filters, search."""

@@ -1,0 +1,577 @@
+"""The main window: sidebar, library table (or the empty state), search, queue panel, status bar.
+
+It wires widgets to services and to each other; the widgets themselves only
+emit what the user asked for. Everything that touches the DB, the disk or the
+queue goes through ``BackgroundRunner``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QDockWidget,
+    QFileDialog,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QToolBar,
+    QToolButton,
+    QWidget,
+)
+
+from desktop.first_run.demo import ensure_demo_song
+from desktop.first_run.empty_state import EmptyState
+from desktop.library import query
+from desktop.library.analyze_dialog import AnalyzeDialog
+from desktop.library.columns import BACKEND_LABELS
+from desktop.library.folder_watch import FolderWatcher
+from desktop.library.model import TrackTableModel
+from desktop.library.query import TrackFilter
+from desktop.library.sidebar import Sidebar
+from desktop.library.view import LibraryView
+from desktop.queue.panel import QueuePanel
+from desktop.services import BackgroundRunner, describe_error
+from desktop.settings.backends import BackendInfo, describe_backends
+from desktop.settings.store import SettingsStore
+from desktop.status import StatusBar
+from desktop.theme import icon
+from desktop.watcher import ChangeWatcher
+from moss_music.audio import AUDIO_EXTENSIONS
+from moss_music.paths import DataDir
+
+log = logging.getLogger(__name__)
+
+SEARCH_DEBOUNCE_MS = 150
+SIDEBAR_REFRESH_MS = 2000
+"""Smart-list counts and filter choices are re-read at most this often while jobs change."""
+
+
+class MainWindow(QMainWindow):
+    scan_finished = Signal(object)
+    """A ``ScanReport`` (tests and the status bar listen)."""
+    enqueued = Signal(list)
+    """Job ids just queued."""
+    _scan_progress = Signal(int, int, str)
+
+    def __init__(self, library, data_dir: DataDir, settings: SettingsStore | None = None, parent=None) -> None:
+        super().__init__(parent)
+        self.library = library
+        self.data_dir = data_dir
+        self.settings = settings or SettingsStore(data_dir.settings_file)
+        self.runner = BackgroundRunner(self)
+        self.runner.error.connect(self.show_message)
+        self.backends: dict[str, BackendInfo] = {}
+        self.library_total = 0
+        self.launchers: list = []
+        self._scan_queue: list[list[str]] = []
+        self._scanning = False
+        self._folders: list[tuple[int, str, int]] = []
+        self._sidebar_loading = False
+        self._sidebar_again = False
+        self.confirm = self._confirm_dialog
+        """Asks the user yes/no; replaced in tests, where no modal dialog can be answered."""
+
+        self.setWindowTitle("MOSS-Music Studio")
+        self.setObjectName("mainWindow")
+        self.resize(1440, 900)
+        self.setAcceptDrops(True)
+
+        self.model = TrackTableModel(library, self.runner, parent=self)
+        self.view = LibraryView(self.model)
+        self.sidebar = Sidebar()
+        self.empty_state = EmptyState()
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty_state)
+        self.stack.addWidget(self.view)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.sidebar)
+        splitter.addWidget(self.stack)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([270, 1170])
+        splitter.setHandleWidth(1)
+        splitter.setChildrenCollapsible(False)
+        self.sidebar.setMinimumWidth(230)
+        self.setCentralWidget(splitter)
+
+        self.queue_panel = QueuePanel(library, data_dir, self.runner)
+        self.queue_dock = QDockWidget("Analysis queue", self)
+        self.queue_dock.setObjectName("queueDock")
+        self.queue_dock.setWidget(self.queue_panel)
+        self.queue_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                                    | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                                    | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.queue_dock)
+        self.resizeDocks([self.queue_dock], [230], Qt.Orientation.Vertical)
+
+        self.status = StatusBar(data_dir, self.runner)
+        self.setStatusBar(self.status)
+        self.status.set_backend(self.settings.default_backend)
+        self.status.expected_lanes = self.worker_lanes()
+
+        self._build_toolbar()
+        self.watcher = ChangeWatcher(library, self.runner, self)
+        self.folder_watcher = FolderWatcher(self.runner, self)
+        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DEBOUNCE_MS)
+        self._search_timer.timeout.connect(self.apply_filter)
+        self._sidebar_timer = QTimer(self, singleShot=True, interval=SIDEBAR_REFRESH_MS)
+        self._sidebar_timer.timeout.connect(self.refresh_sidebar)
+        self._connect()
+        if self.settings.load_error:
+            QTimer.singleShot(0, lambda: self.show_message(self.settings.load_error or ""))
+
+        self.apply_filter()
+        self.refresh_sidebar()
+        self.refresh_backends()
+        self.queue_panel.refresh()
+        self.watcher.start()
+        self.status.start()
+        self.view.setFocus()
+
+    # -- layout ------------------------------------------------------------------------------
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Main", self)
+        bar.setObjectName("mainToolbar")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        self.add_folder_action = QAction(icon("folder-add"), "Add folder…", self)
+        self.add_folder_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.add_folder_action.triggered.connect(self.choose_folder)
+        self.rescan_action = QAction(icon("refresh"), "Rescan", self)
+        self.rescan_action.setToolTip("Look for new, changed and missing files in all library folders")
+        self.rescan_action.triggered.connect(self.rescan_all)
+        self.analyze_action = QAction(icon("analyze"), "Analyze", self)
+        self.analyze_action.setToolTip("Analyze the selected tracks with the default backend (right-click for more)")
+        self.analyze_action.triggered.connect(self.analyze_selected)
+        bar.addAction(self.add_folder_action)
+        bar.addAction(self.rescan_action)
+        bar.addAction(self.analyze_action)
+        spacer = QWidget()
+        spacer.setSizePolicy(spacer.sizePolicy().horizontalPolicy().Expanding,
+                             spacer.sizePolicy().verticalPolicy().Preferred)
+        bar.addWidget(spacer)
+        self.search_box = QLineEdit(objectName="searchBox")
+        self.search_box.setPlaceholderText("Search titles, artists, captions, lyrics, tags…  (e.g. mellow acoustic D minor)")
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        self.search_box.setMinimumWidth(460)
+        bar.addWidget(self.search_box)
+        spacer2 = QWidget()
+        spacer2.setFixedWidth(12)
+        bar.addWidget(spacer2)
+        self.queue_action = self.queue_dock.toggleViewAction()
+        self.queue_action.setIcon(icon("queue"))
+        self.queue_action.setText("Queue")
+        bar.addAction(self.queue_action)
+        self.settings_action = QAction(icon("settings"), "Settings", self)
+        self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
+        self.settings_action.triggered.connect(self.open_settings)
+        bar.addAction(self.settings_action)
+        for action in (self.add_folder_action, self.rescan_action, self.analyze_action, self.settings_action):
+            button = bar.widgetForAction(action)
+            if isinstance(button, QToolButton):
+                button.setObjectName(f"tool_{action.text().strip('…').lower().replace(' ', '_')}")
+        find = QAction(self)
+        find.setShortcut(QKeySequence.StandardKey.Find)
+        find.triggered.connect(lambda: (self.search_box.setFocus(), self.search_box.selectAll()))
+        self.addAction(find)
+
+    def _connect(self) -> None:
+        self.search_box.textChanged.connect(lambda _text: self._search_timer.start())
+        self.sidebar.changed.connect(self.apply_filter)
+        self.model.reloaded.connect(self._model_reloaded)
+        self.view.analyze_requested.connect(self.enqueue)
+        self.view.analyze_dialog_requested.connect(self.choose_analysis)
+        self.view.open_requested.connect(self.open_track)
+        self.view.export_requested.connect(self.export_tracks)
+        self.view.tags_requested.connect(self.write_tags)
+        self.view.reveal_requested.connect(self.reveal_track)
+        self.view.remove_requested.connect(self.remove_tracks)
+        self.empty_state.add_folder_requested.connect(self.choose_folder)
+        self.empty_state.demo_requested.connect(self.open_demo)
+        self.empty_state.get_model_requested.connect(self.open_model_page)
+        self.queue_panel.message.connect(self.show_message)
+        self.watcher.jobs_changed.connect(self._jobs_changed)
+        self.watcher.library_changed.connect(self._library_changed)
+        self.folder_watcher.rescan_needed.connect(self.scan_paths)
+        self._scan_progress.connect(self._show_scan_progress)
+
+    # -- filtering ---------------------------------------------------------------------------
+
+    def current_filter(self) -> TrackFilter:
+        base = TrackFilter(sort_column=self.model.filter.sort_column, descending=self.model.filter.descending)
+        return self.sidebar.apply_to(base).with_(search=self.search_box.text())
+
+    def apply_filter(self) -> None:
+        flt = self.current_filter()
+        if flt != self.model.filter or not self.model.loaded_once:
+            self.model.set_filter(flt)
+
+    def _model_reloaded(self, count: int) -> None:
+        filtered = self.model.filter.has_filters or self.model.filter.smart_list != "all" \
+            or self.model.filter.folder_id is not None
+        empty_library = count == 0 and not filtered and self.library_total == 0
+        self.stack.setCurrentWidget(self.empty_state if empty_library else self.view)
+        if count == 0 and filtered:
+            self.status.showMessage("No tracks match — clear the search or filters to see more", 5000)
+
+    # -- sidebar data ------------------------------------------------------------------------
+
+    def refresh_sidebar(self) -> None:
+        if self._sidebar_loading:
+            self._sidebar_again = True
+            return
+        self._sidebar_loading = True
+        library = self.library
+
+        def work():
+            with library.session() as session:
+                return (query.smart_list_counts(session), query.folder_counts(session),
+                        query.filter_choices(session))
+
+        self.runner.submit(work, self._sidebar_loaded, self._sidebar_failed)
+
+    def _sidebar_failed(self, error: BaseException) -> None:
+        self._sidebar_loading = False
+        self.show_message(f"Could not read the library: {describe_error(error)}")
+
+    def _sidebar_loaded(self, result) -> None:
+        self._sidebar_loading = False
+        counts, folders, (signatures, tags) = result
+        self.library_total = counts.get("all", 0)
+        self._folders = folders
+        self.sidebar.set_counts(counts)
+        self.sidebar.set_folders(folders)
+        self.sidebar.filters.set_choices(signatures, tags)
+        self.folder_watcher.set_roots([path for _, path, _ in folders], bool(self.settings.get("library.watch", True)))
+        if getattr(self, "_settings_dialog", None) is not None:
+            self._settings_dialog.set_folders(folders)
+        if self.model.loaded_once:
+            self._model_reloaded(self.model.rowCount())
+        if self._sidebar_again:
+            self._sidebar_again = False
+            self.refresh_sidebar()
+
+    def _jobs_changed(self) -> None:
+        self.queue_panel.refresh()
+        self.model.refresh_rows()
+        if not self._sidebar_timer.isActive():
+            self._sidebar_timer.start()
+
+    def _library_changed(self) -> None:
+        self.model.reload()
+        self.refresh_sidebar()
+
+    def refresh_backends(self) -> None:
+        settings = self.settings
+        self.runner.submit(lambda: describe_backends(settings), self._backends_known)
+
+    def _backends_known(self, backends: dict[str, BackendInfo]) -> None:
+        self.backends = backends
+        self.view.backend_state = {name: info.unavailable for name, info in backends.items()}
+        default = self.settings.default_backend
+        info = backends.get(default)
+        self.status.set_backend(default, "unavailable" if info and info.unavailable else "")
+
+    # -- adding music ------------------------------------------------------------------------
+
+    def choose_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Add a music folder")
+        if path:
+            self.scan_paths([path])
+
+    def rescan_all(self) -> None:
+        paths = [path for _, path, _ in self._folders]
+        if paths:
+            self.scan_paths(paths)
+        else:
+            self.show_message("No library folders yet — add one first")
+
+    def scan_paths(self, paths: list[str]) -> None:
+        """Scan folders/files in the background; requests made meanwhile run after it, in order."""
+        self._scan_queue.append([str(p) for p in paths])
+        self._next_scan()
+
+    def _next_scan(self) -> None:
+        if self._scanning or not self._scan_queue:
+            return
+        paths = self._scan_queue.pop(0)
+        self._scanning = True
+        library, progress = self.library, self._scan_progress
+        self.status.showMessage(f"Scanning {', '.join(Path(p).name for p in paths)}…")
+        self.runner.submit(lambda: library.scan(paths, progress=lambda done, total, path: progress.emit(done, total, path)),
+                           self._scan_done, self._scan_failed)
+
+    def _show_scan_progress(self, done: int, total: int, path: str) -> None:
+        self.status.showMessage(f"Scanning… {done:,} / {total:,}  {Path(path).name}")
+
+    def _scan_done(self, report) -> None:
+        self._scanning = False
+        parts = [f"{report.added:,} added"]
+        if report.updated:
+            parts.append(f"{report.updated:,} updated")
+        if report.moved:
+            parts.append(f"{report.moved:,} moved")
+        if report.missing:
+            parts.append(f"{report.missing:,} missing")
+        if report.failed:
+            parts.append(f"{len(report.failed):,} unreadable")
+        if report.folder_errors:
+            parts.append(f"{len(report.folder_errors):,} folders could not be read")
+        self.status.showMessage("Scan finished: " + ", ".join(parts), 8000)
+        self.model.reload()
+        self.refresh_sidebar()
+        self.scan_finished.emit(report)
+        self._next_scan()
+
+    def _scan_failed(self, error: BaseException) -> None:
+        self._scanning = False
+        self.show_message(f"Scan failed: {describe_error(error)}")
+        self._next_scan()
+
+    def open_demo(self) -> None:
+        data_dir, library = self.data_dir, self.library
+        self.status.showMessage("Creating the demo song…")
+
+        def work():
+            path = ensure_demo_song(data_dir)
+            library.scan([path])
+            return library.resolve_track(str(path)).id
+
+        def done(track_id: int) -> None:
+            self.status.showMessage("Demo song added — right-click it and choose Analyze with → DSP", 8000)
+            self.model.reload()
+            self.refresh_sidebar()
+            self.demo_track_id = track_id
+
+        self.runner.submit(work, done, lambda e: self.show_message(f"Could not create the demo song: {e}"))
+
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls() and any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        usable = [p for p in paths if os.path.isdir(p) or Path(p).suffix.lower() in AUDIO_EXTENSIONS]
+        if len(usable) < len(paths):
+            self.show_message(f"Skipped {len(paths) - len(usable)} item(s) that are not folders or audio files")
+        if usable:
+            event.acceptProposedAction()
+            self.scan_paths(usable)
+
+    # -- analysis ----------------------------------------------------------------------------
+
+    def analyze_selected(self) -> None:
+        ids = self.view.selected_track_ids()
+        if not ids:
+            self.show_message("Select tracks to analyze first")
+            return
+        self.enqueue(ids, self.settings.default_backend)
+
+    def choose_analysis(self, ids: list[int]) -> None:
+        if not self.backends:
+            self.show_message("Still looking up the analysis backends — try again in a moment")
+            return
+        dialog = AnalyzeDialog(len(ids), self.backends, self.settings, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.enqueue(ids, dialog.backend(), dialog.tasks(), force=dialog.force())
+
+    def enqueue(self, ids: list[int], backend: str, tasks: list[str] | None = None, force: bool = False) -> None:
+        info = self.backends.get(backend)
+        if info is not None and info.unavailable:
+            self.show_message(f"{info.label} cannot run: {info.unavailable}")
+            return
+        tasks = tasks if tasks is not None else self.settings.default_tasks(backend)
+        library, data_dir = self.library, self.data_dir
+
+        def work():
+            from worker import client
+
+            return client.enqueue_analysis(library, ids, backend=backend, tasks=tasks or None, force=force,
+                                           data_dir=data_dir)
+
+        def done(job_ids: list[int]) -> None:
+            label = BACKEND_LABELS.get(backend, backend)
+            self.status.showMessage(f"Queued {len(job_ids)} track(s) for {label} analysis", 6000)
+            self.queue_panel.refresh()
+            self.model.refresh_rows()
+            self.enqueued.emit(job_ids)
+            if backend == "moss":
+                self.ensure_workers()
+
+        self.runner.submit(work, done, lambda e: self.show_message(f"Could not queue the analysis: {describe_error(e)}"))
+
+    # -- workers -----------------------------------------------------------------------------
+
+    def worker_lanes(self) -> tuple[str, ...]:
+        return ("cpu", "gpu") if self.settings.model_dir else ("cpu",)
+
+    def ensure_workers(self) -> None:
+        """Start local consumers for lanes nobody serves (in the background: starting waits for them)."""
+        from worker.launcher import ConsumerLauncher
+
+        launcher = ConsumerLauncher(self.data_dir, lanes=self.worker_lanes(), cpu_workers=1)
+
+        def work():
+            return launcher.ensure_running()
+
+        def done(started: bool) -> None:
+            if started:
+                self.launchers.append(launcher)
+                self.status.showMessage("Started the analysis workers", 4000)
+            self.status.poll()
+
+        self.runner.submit(work, done, lambda e: self.show_message(f"Could not start the analysis workers: {e}"))
+
+    def stop_workers(self) -> None:
+        """Stop only the consumers this window started (a `moss-music worker` in a terminal keeps running)."""
+        for launcher in self.launchers:
+            try:
+                launcher.stop()
+            except Exception as error:  # noqa: BLE001 - shutting down: log and go on
+                log.warning("stopping workers: %s", error)
+        self.launchers.clear()
+
+    # -- track actions -----------------------------------------------------------------------
+
+    def open_track(self, track_id: int) -> None:
+        library, data_dir = self.library, self.data_dir
+
+        def bump():
+            from worker import client
+
+            return client.bump_priority(library, track_id, data_dir=data_dir)
+
+        self.runner.submit(bump, lambda _ids: self.queue_panel.refresh(), lambda _e: None)
+        try:
+            from desktop.track_view import open_track_view
+        except ImportError as error:
+            self.show_message(f"The track view is not available in this build ({error})")
+            return
+        open_track_view(library, track_id, parent=self)
+
+    def export_tracks(self, ids: list[int]) -> None:
+        try:
+            from desktop.export_dialog import ExportDialog
+        except ImportError as error:
+            self.show_message(f"Export is not available in this build ({error})")
+            return
+        ExportDialog(self.library, ids, self).exec()
+
+    def write_tags(self, ids: list[int]) -> None:
+        try:
+            from desktop.export_dialog import TagDialog
+        except ImportError as error:
+            self.show_message(f"Tag writing is not available in this build ({error})")
+            return
+        TagDialog(self.library, ids, self).exec()
+
+    def reveal_track(self, track_id: int) -> None:
+        row = self.model.row_of_track(track_id)
+        track = self.model.row_at(row) if row is not None else None
+        if track is None:
+            return
+        path = track.path
+        if not os.path.exists(path):
+            self.show_message(f"The file is missing: {path}")
+            return
+        if sys.platform == "darwin":
+            subprocess.Popen(["open", "-R", path])  # noqa: S603,S607
+        elif os.name == "nt":
+            subprocess.Popen(["explorer", "/select,", os.path.normpath(path)])  # noqa: S603,S607
+        else:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
+
+    def remove_tracks(self, ids: list[int]) -> None:
+        text = (f"Remove {len(ids)} track(s) from the library? The audio files stay on disk; "
+                "a rescan of their folder adds them back.")
+        if not self.confirm("Remove from library", text):
+            return
+        library = self.library
+
+        def work():
+            for track_id in ids:
+                library.remove_track(track_id)
+            return len(ids)
+
+        def done(count: int) -> None:
+            self.status.showMessage(f"Removed {count} track(s) from the library", 5000)
+            self.model.reload()
+            self.refresh_sidebar()
+
+        self.runner.submit(work, done)
+
+    def _confirm_dialog(self, title: str, text: str) -> bool:
+        answer = QMessageBox.question(self, title, text)
+        return answer == QMessageBox.StandardButton.Yes
+
+    # -- settings and model ------------------------------------------------------------------
+
+    def open_settings(self) -> None:
+        from desktop.settings.dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.settings, self.data_dir, self.runner, self._folders, self)
+        dialog.add_folder_requested.connect(lambda path: self.scan_paths([path]))
+        dialog.remove_folder_requested.connect(self.remove_folder)
+        dialog.rescan_requested.connect(self.rescan_all)
+        dialog.get_model_requested.connect(self.open_model_page)
+        dialog.saved.connect(self._settings_saved)
+        self._settings_dialog = dialog
+        try:
+            dialog.exec()
+        finally:
+            self._settings_dialog = None
+
+    def _settings_saved(self) -> None:
+        self.status.set_backend(self.settings.default_backend)
+        self.status.expected_lanes = self.worker_lanes()
+        self.status.expected_lanes = self.worker_lanes()
+        self.refresh_backends()
+        self.refresh_sidebar()
+        self.ensure_workers()
+
+    def remove_folder(self, folder_id: int) -> None:
+        library = self.library
+        self.runner.submit(lambda: library.remove_folder(folder_id),
+                           lambda _r: (self.refresh_sidebar(), self.model.reload()))
+
+    def open_model_page(self) -> None:
+        from desktop.first_run.model_page import ModelDownloadDialog
+
+        dialog = ModelDownloadDialog(self.data_dir, self.runner, self)
+        dialog.model_ready.connect(self._model_downloaded)
+        dialog.exec()
+
+    def _model_downloaded(self, folder: str) -> None:
+        self.settings.set("model_dir", folder)
+        self.settings.save()
+        self._settings_saved()
+
+    # -- messages and shutdown ---------------------------------------------------------------
+
+    def show_message(self, text: str) -> None:
+        log.info("%s", text)
+        self.status.showMessage(text, 10_000)
+
+    def shutdown(self) -> None:
+        """Stop timers and wait for background reads, then stop the workers this window started."""
+        self.watcher.stop()
+        self.status.timer.stop()
+        self.queue_panel.tick.stop()
+        self.runner.wait_idle(10_000)
+        self.stop_workers()
+
+    def closeEvent(self, event) -> None:
+        self.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,1 @@
+"""Settings: the JSON store, the dialog, model folder checks, data dir location."""

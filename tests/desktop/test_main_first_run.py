@@ -1,0 +1,99 @@
+"""First run: the demo song, the empty state, the 'Get the model' page when the Hub is out of reach."""
+
+from __future__ import annotations
+
+import hashlib
+
+import soundfile as sf
+
+from desktop.first_run.demo import demo_song_path, ensure_demo_song
+from desktop.first_run.hub import HubFile, download_command, verify
+from desktop.library.keys import all_keys, camelot_of, parse_key
+from tests.desktop import main_helpers
+from tests.desktop.main_helpers import DEFAULT_WAIT_MS, wait_titles
+
+no_pointer = main_helpers.no_pointer
+window = main_helpers.window
+
+
+def test_demo_song_is_synthesised_once_with_tags(data_dir):
+    path = ensure_demo_song(data_dir)
+    info = sf.info(path)
+    assert info.format == "FLAC" and info.channels == 2
+    assert 25 < info.duration < 35
+    from mutagen.flac import FLAC
+
+    assert FLAC(path)["title"] == ["Moss Garden (demo)"]
+    mtime = path.stat().st_mtime_ns
+    assert ensure_demo_song(data_dir) == path == demo_song_path(data_dir)
+    assert path.stat().st_mtime_ns == mtime
+
+
+def test_open_demo_song_from_the_empty_state(qtbot, window):
+    assert window.stack.currentWidget() is window.empty_state
+    window.empty_state.demo_button.click()
+    wait_titles(qtbot, window, {"Moss Garden (demo)"})
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.view, timeout=DEFAULT_WAIT_MS)
+
+
+def test_model_page_says_clearly_when_the_hub_is_unreachable(qtbot, data_dir, monkeypatch):
+    from desktop.first_run.model_page import ModelDownloadDialog
+    from desktop.services import BackgroundRunner
+
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens on the discard port
+    runner = BackgroundRunner()
+    dialog = ModelDownloadDialog(data_dir, runner)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.hub is not None, timeout=30_000)
+    assert not dialog.hub.reachable
+    assert "cannot be reached" in dialog.status.text()
+    assert not dialog.download_button.isEnabled()
+    dest = data_dir.root / "models" / "MOSS-Music-8B-Instruct"
+    assert dialog.command_box.toPlainText() == f"hf download OpenMOSS-Team/MOSS-Music-8B-Instruct --local-dir {dest}"
+    runner.wait_idle()
+
+
+def test_download_command_quotes_paths_with_spaces():
+    assert download_command("/My Music/model") == \
+        'hf download OpenMOSS-Team/MOSS-Music-8B-Instruct --local-dir "/My Music/model"'
+
+
+def test_downloaded_files_are_verified_by_size_and_checksum(tmp_path):
+    good, bad = tmp_path / "a.safetensors", tmp_path / "b.json"
+    good.write_bytes(b"weights")
+    bad.write_bytes(b"short")
+    files = [HubFile("a.safetensors", 7, hashlib.sha256(b"weights").hexdigest()), HubFile("b.json", 9, None),
+             HubFile("c.txt", 1, None)]
+    problems = verify(tmp_path, files)
+    assert problems == ["b.json: 5 bytes, expected 9", "c.txt: missing"]
+    good.write_bytes(b"weightz")
+    assert verify(tmp_path, files[:1]) == ["a.safetensors: checksum does not match"]
+
+
+def test_keys_read_as_names_or_camelot_codes():
+    codes = {key.camelot for key in all_keys()}
+    assert len(codes) == 24
+    assert camelot_of("A minor") == "8A" and camelot_of("C major") == "8B"
+    assert camelot_of("F# minor") == camelot_of("Gb minor") == "11A"
+    assert camelot_of("Db major") == "3B"
+    assert parse_key("Am") == parse_key("a minor") == parse_key("8a")
+    assert parse_key("Bbm").display() == "Bb minor"
+    assert set(parse_key("11A").spellings()) == {"F# minor", "Gb minor"}
+    assert parse_key("H major") is None and parse_key("13A") is None
+
+
+def test_the_gui_entry_point_opens_the_library_and_quits_cleanly(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from moss_music.paths import REPO_ROOT
+
+    home = tmp_path / "app-home"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", MOSS_MUSIC_DATA_POINTER=str(tmp_path / "pointer.txt"))
+    result = subprocess.run([sys.executable, "-m", "desktop.app", "--home", str(home), "--no-workers",
+                             "--quit-after", "1.5"], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (home / "library.sqlite3").is_file()
+    assert (home / "settings.json").exists() is False  # nothing written until the user saves settings

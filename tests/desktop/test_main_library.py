@@ -1,0 +1,169 @@
+"""The library browser: adding folders, search, filters, smart lists, sorting, the context menu."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import Qt
+
+from desktop.library.columns import COLUMN_INDEX
+from tests.desktop import main_helpers
+from tests.desktop.main_helpers import (
+    DEFAULT_WAIT_MS,
+    annotate,
+    scan,
+    settle,
+    shown_titles,
+    track_ids_by_title,
+    wait_titles,
+)
+
+no_pointer = main_helpers.no_pointer
+song_folder = main_helpers.song_folder
+window = main_helpers.window
+
+
+def test_adding_a_folder_shows_its_tracks_in_the_table(qtbot, window, song_folder):
+    assert window.stack.currentWidget() is window.empty_state
+    folder = song_folder(("Morning Coffee", "Ann"), ("Night Drive", "Bo"), ("Coffee Break", "Ann"))
+    scan(qtbot, window, folder)
+    wait_titles(qtbot, window, {"Morning Coffee", "Night Drive", "Coffee Break"})
+    assert window.stack.currentWidget() is window.view
+    index = window.model.index(0, COLUMN_INDEX["artist"])
+    assert window.model.data(index) in {"Ann", "Bo"}
+    qtbot.waitUntil(lambda: window.sidebar._smart_items["all"].text(1) == "3", timeout=DEFAULT_WAIT_MS)
+    assert [path for _, path, _ in window._folders] == [str(folder)]
+
+
+def test_dropping_a_folder_on_the_window_adds_it(qtbot, window, song_folder):
+    from PySide6.QtCore import QMimeData, QPoint, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    folder = song_folder(("Dropped", "Dee"))
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(folder))])
+    event = QDropEvent(QPoint(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                       Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(window.scan_finished, timeout=DEFAULT_WAIT_MS):
+        window.dropEvent(event)
+    wait_titles(qtbot, window, {"Dropped"})
+
+
+def test_search_narrows_rows_by_title_and_by_caption(qtbot, window, song_folder, library):
+    scan(qtbot, window, song_folder(("Morning Coffee", "Ann"), ("Night Drive", "Bo"), ("Coffee Break", "Ann")))
+    qtbot.keyClicks(window.search_box, "coffee")
+    wait_titles(qtbot, window, {"Morning Coffee", "Coffee Break"})
+
+    annotate(library, track_ids_by_title(library)["Night Drive"], key=("D", "minor"),
+             caption="A mellow acoustic ballad with fingerpicked guitar")
+    window.search_box.setText("mellow acoustic D minor")
+    wait_titles(qtbot, window, {"Night Drive"})
+
+    window.search_box.clear()
+    wait_titles(qtbot, window, {"Morning Coffee", "Night Drive", "Coffee Break"})
+
+
+def test_key_filter_accepts_names_and_camelot_codes(qtbot, window, song_folder, library):
+    scan(qtbot, window, song_folder(("Alpha", "A"), ("Beta", "B"), ("Gamma", "C")))
+    ids = track_ids_by_title(library)
+    annotate(library, ids["Alpha"], key=("A", "minor"), bpm=96)
+    annotate(library, ids["Beta"], key=("C", "major"), bpm=124)
+    annotate(library, ids["Gamma"], key=("Gb", "minor"), bpm=128)
+    window.model.reload()
+
+    window.sidebar.filters.set_key("Am")
+    wait_titles(qtbot, window, {"Alpha"})
+    window.sidebar.filters.set_key("8B")
+    wait_titles(qtbot, window, {"Beta"})
+    # The analyzer wrote "Gb minor"; the user picks F# minor (11A): enharmonic spellings match.
+    window.sidebar.filters.set_key("11A")
+    wait_titles(qtbot, window, {"Gamma"})
+    assert "11A" in window.model.data(window.model.index(0, COLUMN_INDEX["key"]))
+
+
+def test_bpm_range_and_key_filters_combine(qtbot, window, song_folder, library):
+    scan(qtbot, window, song_folder(("Slow", "A"), ("Mid", "B"), ("Fast", "C"), ("Unknown", "D")))
+    ids = track_ids_by_title(library)
+    annotate(library, ids["Slow"], key=("A", "minor"), bpm=80)
+    annotate(library, ids["Mid"], key=("A", "minor"), bpm=118)
+    annotate(library, ids["Fast"], key=("E", "minor"), bpm=124)
+    window.model.reload()
+
+    window.sidebar.filters.set_bpm_range(100, 130)
+    wait_titles(qtbot, window, {"Mid", "Fast"})
+    window.sidebar.filters.set_key("A minor")
+    wait_titles(qtbot, window, {"Mid"})
+    window.sidebar.filters.clear()
+    wait_titles(qtbot, window, {"Slow", "Mid", "Fast", "Unknown"})
+
+
+def test_meter_and_caption_tag_filters(qtbot, window, song_folder, library):
+    scan(qtbot, window, song_folder(("Waltz", "A"), ("March", "B"), ("Ballad", "C")))
+    ids = track_ids_by_title(library)
+    annotate(library, ids["Waltz"], meter=(3, 4), tags=("acoustic", "mellow"))
+    annotate(library, ids["March"], meter=(4, 4), tags=("brass", "energetic"))
+    annotate(library, ids["Ballad"], meter=(4, 4), tags=("acoustic", "sad"))
+    window.refresh_sidebar()
+    filters = window.sidebar.filters
+    qtbot.waitUntil(lambda: filters.tag_list.count() == 5 and filters.meter_combo.count() == 3,
+                    timeout=DEFAULT_WAIT_MS)
+
+    filters.meter_combo.setCurrentIndex(filters.meter_combo.findData("4/4"))
+    wait_titles(qtbot, window, {"March", "Ballad"})
+    acoustic = next(filters.tag_list.item(i) for i in range(filters.tag_list.count())
+                    if filters.tag_list.item(i).data(Qt.ItemDataRole.UserRole) == "acoustic")
+    acoustic.setCheckState(Qt.CheckState.Checked)
+    wait_titles(qtbot, window, {"Ballad"})
+
+
+def test_smart_lists_split_analysed_unanalysed_and_missing(qtbot, window, song_folder, library):
+    folder = song_folder(("Done", "A"), ("Todo", "B"), ("Gone", "C"))
+    scan(qtbot, window, folder)
+    ids = track_ids_by_title(library)
+    annotate(library, ids["Done"], key=("C", "major"))
+    os.remove(next(folder.glob("*Gone.flac")))
+    scan(qtbot, window, folder)
+
+    window.sidebar.select_smart_list("analysed")
+    wait_titles(qtbot, window, {"Done"})
+    window.sidebar.select_smart_list("not_analysed")
+    wait_titles(qtbot, window, {"Todo"})
+    window.sidebar.select_smart_list("missing")
+    wait_titles(qtbot, window, {"Gone"})
+    qtbot.waitUntil(lambda: window.sidebar._smart_items["missing"].text(1) == "1", timeout=DEFAULT_WAIT_MS)
+
+
+def test_clicking_a_header_sorts_in_sql(qtbot, window, song_folder, library):
+    scan(qtbot, window, song_folder(("One", "A"), ("Two", "B"), ("Three", "C")))
+    ids = track_ids_by_title(library)
+    for title, bpm in (("One", 140), ("Two", 90), ("Three", 110)):
+        annotate(library, ids[title], bpm=bpm)
+    window.model.reload()
+    settle(qtbot, window)
+
+    window.view.sortByColumn(COLUMN_INDEX["bpm"], Qt.SortOrder.AscendingOrder)
+    qtbot.waitUntil(lambda: shown_titles(window) == ["Two", "Three", "One"], timeout=DEFAULT_WAIT_MS)
+    window.view.sortByColumn(COLUMN_INDEX["bpm"], Qt.SortOrder.DescendingOrder)
+    qtbot.waitUntil(lambda: shown_titles(window) == ["One", "Three", "Two"], timeout=DEFAULT_WAIT_MS)
+
+
+def test_remove_from_the_context_menu_forgets_the_track_but_not_the_file(qtbot, window, song_folder, library):
+    folder = song_folder(("Keep", "A"), ("Drop", "B"))
+    scan(qtbot, window, folder)
+    drop_id = track_ids_by_title(library)["Drop"]
+    menu = window.view.build_context_menu([drop_id])
+    menu.findChild(type(menu.actions()[0]), "remove").trigger()
+    wait_titles(qtbot, window, {"Keep"})
+    assert next(folder.glob("*Drop.flac")).exists()
+
+
+def test_context_menu_disables_backends_that_cannot_run(qtbot, window, song_folder, library):
+    scan(qtbot, window, song_folder(("Only", "A")))
+    qtbot.waitUntil(lambda: bool(window.backends), timeout=DEFAULT_WAIT_MS)
+    from PySide6.QtGui import QAction
+
+    menu = window.view.build_context_menu([track_ids_by_title(library)["Only"]])
+    actions = {action.objectName(): action for action in menu.findChildren(QAction)}
+    assert actions["analyze_dsp"].isEnabled()
+    assert not actions["analyze_moss"].isEnabled()  # no model folder configured
+    assert "Settings" in actions["analyze_moss"].text()

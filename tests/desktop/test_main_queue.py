@@ -1,0 +1,125 @@
+"""The analysis queue from the main window: enqueue from the context menu, watch it run, cancel, retry, pause."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QAction
+
+from desktop.library.columns import COLUMN_INDEX
+from tests.desktop import main_helpers
+from tests.desktop.main_helpers import DEFAULT_WAIT_MS, scan, track_ids_by_title
+
+no_pointer = main_helpers.no_pointer
+song_folder = main_helpers.song_folder
+window = main_helpers.window
+
+
+CONSUMER_WAIT_MS = 120_000
+
+
+def _menu_action(win, track_ids: list[int], name: str) -> QAction:
+    menu = win.view.build_context_menu(track_ids)
+    return next(action for action in menu.findChildren(QAction) if action.objectName() == name)
+
+
+def _job_states(win) -> dict[int, str]:
+    return {job.id: job.state for job in win.queue_panel.model.jobs}
+
+
+def test_analyze_from_the_context_menu_runs_on_a_real_consumer(qtbot, window, song_folder, library):
+    scan(qtbot, window, song_folder(("Groove", "Ann"), seconds=4.0))
+    track_id = track_ids_by_title(library)["Groove"]
+    window.ensure_workers()
+    qtbot.waitUntil(lambda: window.status.lanes.get("cpu") is True, timeout=CONSUMER_WAIT_MS)
+    assert "CPU ● up" in window.status.lanes_label.text()
+
+    seen: list[tuple[str, float]] = []
+    window.queue_panel.snapshot_changed.connect(
+        lambda snap: seen.extend((job.state, job.progress) for job in snap.rows))
+    qtbot.waitUntil(lambda: bool(window.backends), timeout=DEFAULT_WAIT_MS)
+    with qtbot.waitSignal(window.enqueued, timeout=DEFAULT_WAIT_MS) as queued:
+        _menu_action(window, [track_id], "analyze_dsp").trigger()
+    job_id = queued.args[0][0]
+
+    qtbot.waitUntil(lambda: _job_states(window).get(job_id) == "done", timeout=CONSUMER_WAIT_MS)
+    assert any(state in ("queued", "running") for state, _ in seen), "the job showed up before it finished"
+    dsp = window.model.index(0, COLUMN_INDEX["dsp"])
+    qtbot.waitUntil(lambda: window.model.data(dsp) == "✓ done", timeout=DEFAULT_WAIT_MS)
+    qtbot.waitUntil(lambda: bool(window.model.data(window.model.index(0, COLUMN_INDEX["bpm"]))),
+                    timeout=DEFAULT_WAIT_MS)
+    assert library.get_track(track_id).bpm is not None
+
+
+def test_cancel_a_waiting_job_from_the_queue_panel(qtbot, window, song_folder, library):
+    # No consumer runs, so the job waits in the queue until the user cancels it.
+    scan(qtbot, window, song_folder(("Wait", "Ann")))
+    track_id = track_ids_by_title(library)["Wait"]
+    qtbot.waitUntil(lambda: bool(window.backends), timeout=DEFAULT_WAIT_MS)
+    with qtbot.waitSignal(window.enqueued, timeout=DEFAULT_WAIT_MS) as queued:
+        _menu_action(window, [track_id], "analyze_dsp").trigger()
+    job_id = queued.args[0][0]
+    panel = window.queue_panel
+    qtbot.waitUntil(lambda: _job_states(window).get(job_id) == "queued", timeout=DEFAULT_WAIT_MS)
+    qtbot.waitUntil(lambda: window.model.data(window.model.index(0, COLUMN_INDEX["dsp"])) == "queued",
+                    timeout=DEFAULT_WAIT_MS)
+    qtbot.waitUntil(lambda: "1 waiting" in panel.summary.text(), timeout=DEFAULT_WAIT_MS)
+
+    panel.table.selectRow(panel.model.row_of_job(job_id))
+    assert panel.cancel_button.isEnabled()
+    panel.cancel_button.click()
+    qtbot.waitUntil(lambda: _job_states(window).get(job_id) == "cancelled", timeout=DEFAULT_WAIT_MS)
+    qtbot.waitUntil(lambda: window.model.data(window.model.index(0, COLUMN_INDEX["dsp"])) == "cancelled",
+                    timeout=DEFAULT_WAIT_MS)
+
+    panel.table.selectRow(panel.model.row_of_job(job_id))
+    assert panel.retry_button.isEnabled()
+    panel.retry_button.click()
+    qtbot.waitUntil(lambda: _job_states(window).get(job_id) == "queued", timeout=DEFAULT_WAIT_MS)
+
+    panel.table.selectRow(panel.model.row_of_job(job_id))
+    panel.cancel_button.click()
+    qtbot.waitUntil(lambda: _job_states(window).get(job_id) == "cancelled", timeout=DEFAULT_WAIT_MS)
+    qtbot.waitUntil(panel.clear_button.isEnabled, timeout=DEFAULT_WAIT_MS)
+    panel.clear_button.click()
+    qtbot.waitUntil(lambda: job_id not in _job_states(window), timeout=DEFAULT_WAIT_MS)
+
+
+def test_pause_and_resume_the_queue(qtbot, window, data_dir):
+    from worker import client
+
+    panel = window.queue_panel
+    panel.pause_button.click()
+    qtbot.waitUntil(lambda: client.is_paused(data_dir), timeout=DEFAULT_WAIT_MS)
+    qtbot.waitUntil(lambda: panel.pause_button.text() == "Resume queue", timeout=DEFAULT_WAIT_MS)
+    assert panel.summary.text().startswith("Paused")
+    panel.pause_button.click()
+    qtbot.waitUntil(lambda: not client.is_paused(data_dir), timeout=DEFAULT_WAIT_MS)
+    qtbot.waitUntil(lambda: panel.pause_button.text() == "Pause queue", timeout=DEFAULT_WAIT_MS)
+
+
+def test_queue_lists_running_jobs_first_with_eta(library, data_dir):
+    from datetime import timedelta
+
+    from desktop.queue.query import fetch_queue, format_eta
+    from moss_music.library.schema import Job, Track, utcnow
+
+    now = utcnow()
+    with library.write() as session:
+        track = Track(path="/music/a.flac", title="A", status="ok")
+        session.add(track)
+        session.flush()
+        session.add_all([
+            Job(track_id=track.id, backend="dsp", state="done", started_at=now - timedelta(seconds=30),
+                finished_at=now - timedelta(seconds=20)),
+            Job(track_id=track.id, backend="dsp", state="queued", priority=0),
+            Job(track_id=track.id, backend="dsp", state="running", progress=0.5,
+                started_at=now - timedelta(seconds=4)),
+        ])
+    with library.session() as session:
+        snapshot = fetch_queue(session, now)
+    states = [row.state for row in snapshot.rows]
+    assert states == ["running", "queued", "done"]
+    running, waiting, done = snapshot.rows
+    assert running.eta_s == 4.0  # half done after 4 s
+    assert waiting.eta_s == 4.0 + 10.0  # what is ahead, plus the typical 10 s DSP job
+    assert done.elapsed_s == 10.0
+    assert format_eta(waiting.eta_s) == "14s" and format_eta(125) == "2m 05s"
