@@ -1,0 +1,121 @@
+"""'Ask about this track': queue a free question to the model backend and report the answer.
+
+The question becomes a normal analysis job (backend ``moss``, task ``ask``,
+high priority) through ``worker.client``; this service then polls that job
+row off the UI thread and reports progress, the answer or the failure
+through signals. The worker package is optional at import time so the view
+still opens (and says so) in an installation without it.
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from moss_music.library import Analysis, Job, Library
+from moss_music.library.store import annotations_of
+
+ASK_PRIORITY = 10
+FINISHED = ("done", "failed", "cancelled")
+
+
+class AskService(QObject):
+    queued = Signal(int, str)
+    """(job id, question)"""
+    progressed = Signal(int, str)
+    """(job id, state or stage text)"""
+    answered = Signal(int, str, str, str)
+    """(job id, question, answer, reasoning)"""
+    failed = Signal(int, str, str)
+    """(job id or -1, question, reason)"""
+
+    def __init__(self, library: Library, track_id: int, data_dir=None, poll_ms: int = 1000, parent=None) -> None:
+        super().__init__(parent)
+        self.library = library
+        self.track_id = track_id
+        self.data_dir = data_dir
+        self.pending: dict[int, str] = {}
+        self._last_state: dict[int, str] = {}
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="track-view-ask")
+        self._timer = QTimer(self)
+        self._timer.setInterval(poll_ms)
+        self._timer.timeout.connect(self.poll)
+
+    def ask(self, question: str) -> None:
+        question = " ".join(question.split())
+        if not question:
+            self.failed.emit(-1, question, "Type a question first.")
+            return
+        self._executor.submit(self._enqueue, question)
+
+    def _enqueue(self, question: str) -> None:
+        try:
+            from worker.client import enqueue_analysis
+        except ImportError:
+            self.failed.emit(-1, question, "The analysis queue is not available in this installation.")
+            return
+        try:
+            ids = enqueue_analysis(self.library, [self.track_id], backend="moss", tasks=["ask"],
+                                   params={"question": question}, priority=ASK_PRIORITY, data_dir=self.data_dir)
+        except Exception as error:  # noqa: BLE001 - shown next to the question
+            self.failed.emit(-1, question, f"Could not queue the question: {error}")
+            return
+        for job_id in ids:
+            self.pending[job_id] = question
+            self.queued.emit(job_id, question)
+        QTimer.singleShot(0, self, self._ensure_polling)
+
+    def _ensure_polling(self) -> None:
+        if self.pending and not self._timer.isActive():
+            self._timer.start()
+
+    def poll(self) -> None:
+        if not self.pending:
+            self._timer.stop()
+            return
+        self._executor.submit(self._check, dict(self.pending))
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        """Let queued enqueue/poll work finish (tests)."""
+        self._executor.submit(lambda: None).result(timeout)
+
+    def _check(self, pending: dict[int, str]) -> None:
+        for job_id, question in pending.items():
+            with self.library.session() as session:
+                job = session.get(Job, job_id)
+                if job is None:
+                    self.pending.pop(job_id, None)
+                    self.failed.emit(job_id, question, "The job was removed from the queue.")
+                    continue
+                state, stage, error = job.state, job.stage or "", job.error or ""
+                analysis = session.get(Analysis, job.analysis_id) if job.analysis_id else None
+                answers = annotations_of(analysis).answers if analysis is not None else []
+            if state not in FINISHED:
+                text = stage or state
+                if self._last_state.get(job_id) != text:
+                    self._last_state[job_id] = text
+                    self.progressed.emit(job_id, text)
+                continue
+            self.pending.pop(job_id, None)
+            if state != "done":
+                self.failed.emit(job_id, question, error or f"The job was {state}.")
+                continue
+            if not answers:
+                answers = self.library.machine_annotations(self.track_id, "moss").answers
+            match = next((a for a in reversed(answers) if a.question.strip() == question), None)
+            if match is None and answers:
+                match = answers[-1]
+            if match is None:
+                self.failed.emit(job_id, question, "The model finished without an answer.")
+            else:
+                self.answered.emit(job_id, question, match.answer, match.reasoning)
+
+    def close(self) -> None:
+        self._timer.stop()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def job_params(job: Job) -> dict:
+    return json.loads(job.params_json or "{}")

@@ -1,0 +1,128 @@
+"""Everything the view needs from disk, fetched off the UI thread.
+
+The window opens at once; the document (track row, merged annotations, the
+per-backend summaries) and the waveform peaks arrive through signals. Peaks
+come from the on-disk cache when they exist; otherwise the lane shows a
+placeholder while they are computed (one streaming decode) and cached.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop.track_view.document import BackendSummary, TrackDocument
+from moss_music.audio import AudioError, cached_peaks
+from moss_music.library import Library, TrackNotFound
+from moss_music.paths import DataDir
+
+
+def data_dir_of(library: Library) -> DataDir:
+    """The data dir a library lives in (its SQLite file's folder), else the default one."""
+    database = library.engine.url.database
+    if library.engine.url.get_backend_name() == "sqlite" and database and database != ":memory:":
+        return DataDir(Path(database).resolve().parent)
+    return DataDir.resolve()
+
+
+def build_document(library: Library, track_id: int, with_backends: bool = True) -> TrackDocument:
+    track = library.get_track(track_id)
+    if track is None:
+        raise TrackNotFound(f"track {track_id} is not in the library")
+    machine = library.machine_annotations(track_id)
+    user = library.user_annotations(track_id)
+    annotations = machine.overlay(user)  # what annotations_for() gives, without parsing it all twice
+    backends = backend_summaries(library, track_id) if with_backends else []
+    duration = track.duration or annotations.duration or machine.duration or 0.0
+    if not duration and annotations.beats:
+        duration = annotations.beats[-1].time + 1.0
+    return TrackDocument(
+        track_id=track_id, title=track.title or Path(track.path).stem, artist=track.artist or "",
+        path=track.path, duration=float(duration), annotations=annotations, machine=machine,
+        backends=backends, user_layers=set(user.present_layers()),
+    )
+
+
+def backend_summaries(library: Library, track_id: int) -> list[BackendSummary]:
+    """Key, tempo and metre per backend (newest analysis of each), for the details panel."""
+    backends: list[BackendSummary] = []
+    seen: set[str] = set()
+    for analysis in library.analyses(track_id):
+        if analysis.backend in seen:
+            continue
+        seen.add(analysis.backend)
+        ann = library.machine_annotations(track_id, analysis.backend)
+        if not (ann.key or ann.tempo or ann.time_signature):
+            continue
+        backends.append(BackendSummary(
+            analysis.backend, analysis.model_id or "",
+            key=str(ann.key) if ann.key else "", bpm=ann.tempo.bpm if ann.tempo else None,
+            time_signature=str(ann.time_signature) if ann.time_signature else "",
+        ))
+    return backends
+
+
+class TrackLoader(QObject):
+    documentReady = Signal(object)
+    documentFailed = Signal(str)
+    peaksReady = Signal(object)
+    peaksFailed = Signal(str)
+    backendsReady = Signal(object)
+    """The per-backend summaries, read after the lanes are up (they cost a parse per backend)."""
+
+    def __init__(self, library: Library, track_id: int, data_dir: DataDir, parent=None) -> None:
+        super().__init__(parent)
+        self.library = library
+        self.track_id = track_id
+        self.data_dir = data_dir
+        self.threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        thread = threading.Thread(target=self._load, name="track-view-load", daemon=True)
+        self.threads.append(thread)
+        thread.start()
+
+    def reload_document(self) -> None:
+        thread = threading.Thread(target=self._load_document, name="track-view-reload", daemon=True)
+        self.threads.append(thread)
+        thread.start()
+
+    def _load_document(self, with_backends: bool = True) -> TrackDocument | None:
+        try:
+            doc = build_document(self.library, self.track_id, with_backends)
+        except Exception as error:  # noqa: BLE001 - shown in the view instead of crashing it
+            self.documentFailed.emit(str(error))
+            return None
+        self.documentReady.emit(doc)
+        return doc
+
+    def _load(self) -> None:
+        doc = self._load_document(with_backends=False)
+        if doc is None:
+            return
+        self._load_peaks()
+        try:
+            self.backendsReady.emit(backend_summaries(self.library, self.track_id))
+        except Exception:  # noqa: BLE001, S110 - the table stays empty; the lanes matter more
+            pass
+
+    def _load_peaks(self) -> None:
+        track = self.library.get_track(self.track_id)
+        if track is None or not track.content_hash:
+            self.peaksFailed.emit("No waveform: the file has not been scanned successfully.")
+            return
+        try:
+            pyramid = cached_peaks(track.path, track.content_hash, self.data_dir.peaks_dir)
+        except AudioError as error:
+            self.peaksFailed.emit(f"No waveform: {error.reason} ({track.path})")
+            return
+        except Exception as error:  # noqa: BLE001
+            self.peaksFailed.emit(f"No waveform: {error}")
+            return
+        self.peaksReady.emit(pyramid)
+
+    def wait(self, timeout: float = 10.0) -> None:
+        for thread in list(self.threads):
+            thread.join(timeout)
