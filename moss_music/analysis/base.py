@@ -23,6 +23,8 @@ class Analyzer(Protocol):
     backend: ClassVar[str]
     tasks: ClassVar[tuple[str, ...]]
     """Task names this backend understands (e.g. 'beats', 'chords', 'caption', 'lyrics')."""
+    sample_rate: ClassVar[int | None]
+    """The rate to decode to before ``analyze`` (None: the file's own rate)."""
 
     @property
     def model_id(self) -> str: ...

@@ -19,12 +19,13 @@ from moss_music.analysis.base import CancelCheck, ProgressCallback
 from moss_music.analysis.tasks.definitions import TASK_NAMES
 from moss_music.analysis.tasks.runner import Cancelled, run_tasks
 from moss_music.annotations import TrackAnnotations
-from moss_music.audio import AudioData
+from moss_music.audio import MODEL_SAMPLE_RATE, AudioData
 from moss_music.model.options import TaskOutput, TaskRequest
 
 
 class MossAnalyzer:
     backend: ClassVar[str] = "moss"
+    sample_rate: ClassVar[int] = MODEL_SAMPLE_RATE
     tasks: ClassVar[tuple[str, ...]] = TASK_NAMES
 
     def __init__(self, model_dir: str | Path, *, device: str | None = None, dtype: str | None = None,

@@ -41,6 +41,7 @@ class ServerError(Exception):
 
 class ServerAnalyzer:
     backend: ClassVar[str] = "server"
+    sample_rate: ClassVar[int] = MODEL_SAMPLE_RATE
     tasks: ClassVar[tuple[str, ...]] = TASK_NAMES
 
     def __init__(self, server_url: str, *, server_model: str | None = None, api_key: str | None = None,

@@ -1,0 +1,209 @@
+"""``DspAnalyzer``: the CPU backend. One streaming feature pass, then each estimator on shared features."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from moss_music.analysis.base import CancelCheck, ProgressCallback
+from moss_music.analysis.dsp import beats as beat_mod
+from moss_music.analysis.dsp import chords as chord_mod
+from moss_music.analysis.dsp import key as key_mod
+from moss_music.analysis.dsp import pitch
+from moss_music.analysis.dsp import sections as section_mod
+from moss_music.analysis.dsp.features import FRAME_RATE, PITCH_RATE, SR, Features, extract
+from moss_music.analysis.dsp.features import audible as audible_frames
+from moss_music.analysis.dsp.progress import Steps
+from moss_music.annotations import Beat, Chord, Key, Tempo, TempoPoint, TimeSignature, TrackAnnotations
+from moss_music.audio import AudioData
+
+ALGORITHM_VERSION = "1.0.0"
+GRID_SECONDS = 0.5
+"""Chord/section time step when a track has no beat (speech, ambient, very short clips)."""
+WEIGHTS = {"features": 6.0, "beats": 2.0, "harmony": 2.0, "sections": 1.0, "loudness": 0.2}
+
+
+class DspAnalyzer:
+    """Beats, downbeats, tempo, metre, key, chords, sections and loudness with numpy only."""
+
+    backend: ClassVar[str] = "dsp"
+    tasks: ClassVar[tuple[str, ...]] = ("beats", "key", "chords", "sections", "loudness")
+    sample_rate: ClassVar[int] = SR
+    """Callers decode straight to the rate the features use, so a long file is never held at 44.1 kHz."""
+
+    @classmethod
+    def from_options(cls, options: dict[str, Any] | None = None) -> DspAnalyzer:
+        """Options (device, model_dir, …) are for model backends; the DSP backend needs none."""
+        return cls()
+
+    @property
+    def model_id(self) -> str:
+        return "dsp"
+
+    @property
+    def model_revision(self) -> str:
+        return ALGORITHM_VERSION
+
+    def analyze(
+        self,
+        audio: AudioData,
+        tasks: Sequence[str],
+        *,
+        params: dict[str, Any] | None = None,
+        progress: ProgressCallback | None = None,
+        should_cancel: CancelCheck | None = None,
+    ) -> TrackAnnotations:
+        """Analyse mono ``audio`` at any sample rate; ``params`` is accepted for the common interface and
+        ignored (the DSP backend has no knobs a job needs to set). Raises ValueError for unknown tasks
+        and AnalysisCancelled when ``should_cancel`` says so (checked at least every 0.1-0.3 s)."""
+        unknown = sorted(set(tasks) - set(self.tasks))
+        if unknown:
+            raise ValueError(f"the dsp backend cannot do {', '.join(unknown)}; it does {', '.join(self.tasks)}")
+        # The matrices here are small: BLAS threads only add spin-waits, which turn into seconds when the
+        # machine is busy (measured 2.6x slower on a loaded 2-core box). One thread per analysis.
+        with threadpool_limits(limits=1, user_api="blas"):
+            return self._analyze(audio, set(tasks), Steps(progress, should_cancel, WEIGHTS))
+
+    def _analyze(self, audio: AudioData, wanted: set[str], steps: Steps) -> TrackAnnotations:
+        result = TrackAnnotations(duration=audio.duration)
+
+        steps.begin("features", "reading the audio")
+        features = extract(audio.samples, audio.sample_rate, steps)
+
+        steps.begin("beats", "finding the beat")
+        grid = _beat_grid(features, steps)
+        steps.tick(0.5)
+        spans = _span_boundaries(grid.times, features.duration)
+        tuning = pitch.estimate_tuning(features.logspec)
+        spectra, tonalness = pitch.beat_spectra(features, spans, tuning)
+        treble, bass = pitch.treble_chroma(spectra), pitch.bass_chroma(spectra)
+        steps.tick(0.7)
+        _label_bars(grid, features, treble, bass, tonalness, steps)
+        if "beats" in wanted:
+            _fill_beats(result, grid)
+
+        harmony = None
+        if wanted & {"key", "chords", "sections"}:
+            steps.begin("harmony", "hearing the harmony")
+            harmony = _harmony(features, grid, spans, treble, bass, tonalness, steps)
+            if "key" in wanted:
+                result.key = harmony.key
+            if "chords" in wanted:
+                result.chords = harmony.chords
+
+        if "sections" in wanted:
+            steps.begin("sections", "finding the sections")
+            result.sections = section_mod.find_sections(features, grid, spans, treble, steps)
+
+        if "loudness" in wanted:
+            steps.begin("loudness", "measuring loudness")
+            result.loudness = features.meter.loudness()
+            result.energy = features.meter.energy()
+        steps.done()
+        return result
+
+
+def _beat_grid(features: Features, steps: Steps) -> beat_mod.BeatGrid:
+    env = beat_mod.onset_strength(features)
+    bpm, confidence = beat_mod.estimate_tempo(env)
+    empty = beat_mod.BeatGrid(np.zeros(0), np.zeros(0, dtype=int))
+    if bpm <= 0:
+        return empty
+    frames = beat_mod.track_beats(env, bpm, steps)
+    level = beat_mod.metrical_level(env, frames, 60 * FRAME_RATE / np.median(np.diff(frames)) if len(frames) > 1 else bpm)
+    if level != 1.0:
+        bpm *= level
+        frames = beat_mod.track_beats(env, bpm, steps)
+    if len(frames) < 4:
+        return empty
+    times = frames / FRAME_RATE + beat_mod.LATENCY
+    ibi = np.median(np.diff(times))
+    return beat_mod.BeatGrid(times=times, positions=np.ones(len(times), dtype=int), bpm=float(60 / ibi),
+                             bpm_confidence=confidence, curve=beat_mod.tempo_curve(times))
+
+
+def _span_boundaries(beat_times: np.ndarray, duration: float) -> np.ndarray:
+    """Boundaries of the analysis spans: one per beat, plus the stretches before the first and after the last."""
+    if len(beat_times) == 0:
+        n = max(int(np.ceil(duration / GRID_SECONDS)), 1)
+        return np.linspace(0.0, max(duration, 1e-3), n + 1)
+    inner = beat_times[(beat_times > 0) & (beat_times < duration)]
+    return np.concatenate([[0.0], inner, [max(duration, inner[-1] + 1e-3 if len(inner) else 1e-3)]])
+
+
+def _label_bars(grid: beat_mod.BeatGrid, features: Features, treble: np.ndarray, bass: np.ndarray,
+                tonalness: np.ndarray, steps: Steps) -> None:
+    if len(grid.times) == 0:
+        return
+    rows = slice(1, 1 + len(grid.times))
+    chroma = treble[rows] + bass[rows]
+    low_db, loud_db = beat_mod.accents(features, grid.times - beat_mod.LATENCY)
+    evidence = beat_mod.downbeat_evidence(chroma, tonalness[rows], low_db, loud_db)
+    steps.tick()
+    grid.positions, grid.meter, grid.meter_confidence = beat_mod.label_bars(evidence, steps.tick)
+
+
+def _fill_beats(result: TrackAnnotations, grid: beat_mod.BeatGrid) -> None:
+    if len(grid.times) == 0:
+        return
+    result.beats = [Beat(round(float(t), 4), int(p)) for t, p in zip(grid.times, grid.positions, strict=False)]
+    result.tempo = Tempo(bpm=round(grid.bpm, 2), confidence=round(grid.bpm_confidence, 3),
+                         curve=[TempoPoint(t, b) for t, b in grid.curve])
+    result.time_signature = TimeSignature(grid.meter, 4, round(grid.meter_confidence, 3))
+
+
+def _chord_runs(path: np.ndarray, durations: np.ndarray) -> list[tuple[int, str, float, frozenset[int]]]:
+    """Consecutive beats on one chord merged into (root, quality, seconds, pitch classes); N dropped."""
+    runs: list[tuple[int, str, float, frozenset[int]]] = []
+    prev = -1
+    for state, dur in zip(path, durations, strict=False):
+        st = chord_mod.STATES[state]
+        if st.root is None:
+            prev = -1
+            continue
+        if state == prev and runs:
+            runs[-1] = (*runs[-1][:2], runs[-1][2] + float(dur), runs[-1][3])
+        else:
+            runs.append((st.root, st.quality, float(dur), frozenset(st.pitch_classes())))
+        prev = state
+    return runs
+
+
+@dataclass
+class _Harmony:
+    key: Key | None
+    chords: list[Chord]
+    path: np.ndarray
+    """Chord state per analysis span (indices into chords.STATES)."""
+
+
+def _harmony(features: Features, grid: beat_mod.BeatGrid, spans: np.ndarray, treble: np.ndarray,
+             bass: np.ndarray, tonalness: np.ndarray, steps: Steps) -> _Harmony:
+    durations = np.diff(spans)
+    # share of frames in each span with audible sound: a span with a few loud frames at its edge is still silent
+    audible = audible_frames(features.rms).astype(np.float32)[:, None]
+    level = pitch.sync(audible, spans, PITCH_RATE)[:, 0] if len(features.rms) else np.zeros(len(durations))
+    level = np.where(tonalness >= pitch.TONAL_MIN, level, 0.0)  # unpitched spans count as silent for harmony
+    positions = np.full(len(durations), 2)
+    if len(grid.times):
+        positions[1: 1 + len(grid.positions)] = grid.positions
+    tn = treble / (treble.sum(axis=1, keepdims=True) + 1e-9)
+    bn = bass / (bass.sum(axis=1, keepdims=True) + 1e-9)
+    weight = durations * (level >= 0.5)
+    global_chroma = ((tn + bn) * weight[:, None]).sum(axis=0)
+    if weight.sum() < min(2.0, 0.25 * durations.sum()) or not np.any(global_chroma > 0):
+        chords = [Chord(0.0, float(spans[-1]), "N", 1.0)]
+        return _Harmony(None, chords, np.zeros(len(durations), dtype=int))
+    scores = key_mod.key_scores(global_chroma)
+    key = key_mod.to_key(scores)
+    path = chord_mod.decode(treble, bass, level, positions, key_mod.key_index(key) if key else None, steps)
+    evidence = key_mod.chord_evidence(_chord_runs(path, durations))
+    final = key_mod.to_key(key_mod.key_scores(global_chroma, evidence))
+    if final is not None and key is not None and (final.tonic, final.mode) != (key.tonic, key.mode):
+        path = chord_mod.decode(treble, bass, level, positions, key_mod.key_index(final), steps)
+    fit = chord_mod.template_fit(treble, path)
+    return _Harmony(final, chord_mod.segments(path, spans, fit), path)

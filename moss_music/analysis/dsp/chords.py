@@ -1,0 +1,135 @@
+"""Beat-synchronous chord recognition: chord templates on treble and bass chroma, decoded by an HMM.
+
+The state space is 12 roots × {maj, min, 7, maj7, min7, dim, aug, sus2, sus4}, first and second
+inversions of major and minor triads, and N (no chord). Richer chords and inversions carry a prior
+penalty so that they win only when the extra tone or the bass note is really there. Changes are made
+more likely on downbeats and half-bars than on other beats, because that is where harmony moves in
+most music; chords that belong to the estimated key get a small bonus.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from moss_music.analysis.dsp.progress import Steps
+from moss_music.analysis.dsp.viterbi import viterbi_sticky
+from moss_music.annotations import Chord
+from moss_music.annotations.chords import QUALITIES, ChordSymbol
+
+VOCABULARY = ("maj", "min", "7", "maj7", "min7", "dim", "aug", "sus2", "sus4")
+QUALITY_PENALTY = {"maj": 0.0, "min": 0.0, "7": 0.6, "maj7": 0.6, "min7": 0.6, "dim": 1.2, "aug": 1.5,
+                   "sus2": 1.2, "sus4": 1.2}
+INVERSIONS = {"maj": ("3", "5"), "min": ("b3", "5")}
+INVERSION_PENALTY = 1.0
+DEGREE_SEMITONES = {"1": 0, "3": 4, "b3": 3, "5": 7}
+TREBLE_GAIN = 14.0
+BASS_GAIN = 3.0
+NO_CHORD_COS = 0.55
+"""Below this template fit (cosine) a beat is better called N than any chord."""
+STAY = {1: 0.55, 3: 0.8}
+STAY_OTHER = 0.93
+KEY_BONUS = 0.7
+
+
+@dataclass(frozen=True)
+class ChordState:
+    root: int | None
+    quality: str = "maj"
+    bass: str = "1"
+
+    def label(self) -> str:
+        return ChordSymbol(self.root, self.quality, self.bass).harte() if self.root is not None else "N"
+
+    def pitch_classes(self) -> list[int]:
+        if self.root is None:
+            return []
+        return sorted({(self.root + i) % 12 for i in QUALITIES[self.quality][0]})
+
+
+def states() -> list[ChordState]:
+    out = [ChordState(None)]
+    for root in range(12):
+        for quality in VOCABULARY:
+            out.append(ChordState(root, quality))
+            for bass in INVERSIONS.get(quality, ()):
+                out.append(ChordState(root, quality, bass))
+    return out
+
+
+STATES = states()
+
+
+def _templates() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(treble templates L2-normalised, bass pitch class per state, log prior per state)."""
+    treble = np.zeros((len(STATES), 12))
+    bass = np.full(len(STATES), -1)
+    prior = np.zeros(len(STATES))
+    for i, st in enumerate(STATES):
+        if st.root is None:
+            continue
+        intervals = QUALITIES[st.quality][0]
+        for k, iv in enumerate(intervals):
+            treble[i, (st.root + iv) % 12] = 1.0 if k < 3 else 0.8
+        treble[i] /= np.linalg.norm(treble[i])
+        bass[i] = (st.root + DEGREE_SEMITONES[st.bass]) % 12
+        prior[i] = -QUALITY_PENALTY[st.quality] - (INVERSION_PENALTY if st.bass != "1" else 0.0)
+    return treble, bass, prior
+
+
+TREBLE_T, BASS_PC, LOG_PRIOR = _templates()
+
+
+def key_scale(tonic: int, mode: str) -> set[int]:
+    steps = (0, 2, 4, 5, 7, 9, 11) if mode == "major" else (0, 2, 3, 5, 7, 8, 10, 11)  # minor incl. leading tone
+    return {(tonic + s) % 12 for s in steps}
+
+
+def emissions(treble: np.ndarray, bass: np.ndarray, audible: np.ndarray) -> np.ndarray:
+    """(beats, states) log-scores: template fit of the treble chroma plus the bass note's share."""
+    t = treble / (np.linalg.norm(treble, axis=1, keepdims=True) + 1e-9)
+    fit = t @ TREBLE_T.T
+    b = bass / (bass.sum(axis=1, keepdims=True) + 1e-9)
+    bass_score = np.where(BASS_PC[None, :] >= 0, b[:, np.clip(BASS_PC, 0, None)] - 1.0 / 12, 0.0)
+    score = TREBLE_GAIN * fit + BASS_GAIN * bass_score
+    # N: a fixed fit, plus a strong pull where there is (almost) no pitched energy
+    silent = audible < 0.5
+    score[:, 0] = TREBLE_GAIN * NO_CHORD_COS + np.where(silent, 50.0, 0.0)
+    return score
+
+
+def decode(treble: np.ndarray, bass: np.ndarray, audible: np.ndarray, positions: np.ndarray,
+           key: tuple[int, str] | None, steps: Steps) -> np.ndarray:
+    """State index per beat."""
+    emit = emissions(treble, bass, audible)
+    entry = LOG_PRIOR.copy()
+    if key is not None:
+        scale = key_scale(*key)
+        for i, st in enumerate(STATES):
+            if st.root is not None and set(st.pitch_classes()) <= scale:
+                entry[i] += KEY_BONUS
+    entry = entry - np.log(np.exp(entry).sum())
+    stay = np.array([STAY.get(int(p), STAY_OTHER) for p in positions])
+    return viterbi_sticky(emit, np.log(stay), np.log(1 - stay), entry, tick=steps.tick)
+
+
+def segments(path: np.ndarray, boundaries: np.ndarray, fit: np.ndarray) -> list[Chord]:
+    """Merge runs of one state into Chord spans; confidence is the mean template fit of the run."""
+    chords: list[Chord] = []
+    if len(path) == 0:
+        return chords
+    start = 0
+    for i in range(1, len(path) + 1):
+        if i == len(path) or path[i] != path[start]:
+            conf = float(np.clip(np.mean(fit[start:i]), 0, 1))
+            chords.append(Chord(float(boundaries[start]), float(boundaries[i]), STATES[path[start]].label(),
+                                round(conf, 3)))
+            start = i
+    return chords
+
+
+def template_fit(treble: np.ndarray, path: np.ndarray) -> np.ndarray:
+    t = treble / (np.linalg.norm(treble, axis=1, keepdims=True) + 1e-9)
+    fit = np.einsum("ij,ij->i", t, TREBLE_T[path])
+    return np.where(path == 0, 1.0 - np.max(t @ TREBLE_T[1:].T, axis=1), fit)

@@ -1,0 +1,97 @@
+"""Global key: key profiles correlated with the duration-weighted chroma of the whole track.
+
+Treble and bass chroma are combined (the bass states the tonic more often than any other voice). The
+profiles are Temperley's (Kostka-Payne corpus), which separate relative major and minor better than
+Krumhansl's on pop-like material. When chords are known, a tonic-triad term settles the remaining
+relative-key ambiguity: a song in C major dwells on C, one in A minor on Am.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from moss_music.annotations import Key
+from moss_music.annotations.chords import FLAT_NAMES, SHARP_NAMES
+
+MAJOR = np.array([0.748, 0.060, 0.488, 0.082, 0.670, 0.460, 0.096, 0.715, 0.104, 0.366, 0.057, 0.400])
+MINOR = np.array([0.712, 0.084, 0.474, 0.618, 0.049, 0.460, 0.105, 0.747, 0.404, 0.067, 0.133, 0.330])
+TONIC_WEIGHT = 0.5
+DIATONIC_WEIGHT = 1.0
+CADENCE_WEIGHT = 0.5
+FINAL_WEIGHT = 0.3
+# Conventional spellings: flats for F, Bb, Eb, Ab, Db, Gb major and their relative minors.
+_FLAT_MAJOR = {5, 10, 3, 8, 1, 6}
+
+
+def key_scores(chroma: np.ndarray, chord_evidence: np.ndarray | None = None) -> np.ndarray:
+    """(24,) scores: 0..11 major keys on C..B, 12..23 minor keys; chord evidence (if any) is added."""
+    x = chroma - chroma.mean()
+    scores = np.zeros(24)
+    for mode, profile in enumerate((MAJOR, MINOR)):
+        p = profile - profile.mean()
+        for tonic in range(12):
+            r = np.roll(p, tonic)
+            scores[mode * 12 + tonic] = float(x @ r / (np.linalg.norm(x) * np.linalg.norm(r) + 1e-12))
+    if chord_evidence is not None:
+        scores = scores + chord_evidence
+    return scores
+
+
+def _scale(index: int) -> set[int]:
+    tonic, minor = index % 12, index >= 12
+    steps = (0, 2, 3, 5, 7, 8, 10, 11) if minor else (0, 2, 4, 5, 7, 9, 11)
+    return {(tonic + s) % 12 for s in steps}
+
+
+def chord_evidence(chords: list[tuple[int, str, float, frozenset[int]]]) -> np.ndarray:
+    """(24,) harmonic evidence per key from decoded chords (root, quality, seconds, pitch classes).
+
+    Three facts of tonal music, each as a share so song length does not matter: the chords stay inside
+    the key's scale, the tonic triad is where the music dwells, and dominant→tonic moves (V→I, V→i)
+    and the final chord point at the tonic. Relative keys share a scale, so the last two separate them.
+    """
+    evidence = np.zeros(24)
+    total = sum(c[2] for c in chords)
+    if total <= 0:
+        return evidence
+    moves = list(zip(chords, chords[1:], strict=False))
+    for k in range(24):
+        scale, tonic, minor = _scale(k), k % 12, k >= 12
+        inside = sum(d for _, _, d, pcs in chords if pcs <= scale) / total
+        tonic_q = ("min", "min7") if minor else ("maj", "maj7")
+        on_tonic = sum(d for r, q, d, _ in chords if r == tonic and q in tonic_q) / total
+        cadences = sum(1 for a, b in moves if a[0] == (tonic + 7) % 12 and a[1] in ("maj", "7")
+                       and b[0] == tonic and b[1] in tonic_q) / max(len(moves), 1)
+        final = float(chords[-1][0] == tonic and chords[-1][1] in tonic_q)
+        evidence[k] = (DIATONIC_WEIGHT * inside + TONIC_WEIGHT * on_tonic + CADENCE_WEIGHT * 4 * cadences
+                       + FINAL_WEIGHT * final)
+    return evidence
+
+
+def spell(tonic: int, mode: str) -> str:
+    major_equivalent = tonic if mode == "major" else (tonic + 3) % 12
+    return (FLAT_NAMES if major_equivalent in _FLAT_MAJOR else SHARP_NAMES)[tonic]
+
+
+def to_key(scores: np.ndarray) -> Key | None:
+    if not np.any(np.isfinite(scores)) or np.allclose(scores, scores[0]):
+        return None
+    order = np.argsort(scores)[::-1]
+    best, second = int(order[0]), int(order[1])
+
+    def make(i: int, confidence: float) -> Key:
+        mode = "major" if i < 12 else "minor"
+        return Key(tonic=spell(i % 12, mode), mode=mode, confidence=round(confidence, 3))
+
+    # softmax over the 24 keys with a temperature that makes a clear winner read near 1
+    z = np.exp((scores - scores[best]) * 12.0)
+    probs = z / z.sum()
+    key = make(best, float(probs[best]))
+    key.runner_up = make(second, float(probs[second]))
+    return key
+
+
+def key_index(key: Key) -> tuple[int, str]:
+    from moss_music.annotations.chords import note_to_pitch_class
+
+    return note_to_pitch_class(key.tonic), key.mode

@@ -1,0 +1,260 @@
+"""Sections: bar-level self-similarity, boundary cues, a phrase-length prior, then labels and functions.
+
+Units are bars (from the downbeats), so boundaries fall on downbeats by construction. Three cues mark
+a boundary: *novelty* (harmony, timbre and loudness change across it, Foote's checkerboard over four
+bars), a change in *repetition structure* (Serra's structure features: which other bars each bar
+repeats), and a *local* timbre change from one bar to the next (the fill, crash or new instrument that
+opens a section), which pins down the exact bar the slower cues only locate to within one or two. Pop phrases
+come in 4 and 8 bars, so a dynamic programme chooses the boundaries that best combine the cues with a
+prior on segment lengths. Segments are then grouped by harmonic similarity into A/B/C… and given a
+function (intro, verse, chorus, bridge, outro) from position, repetition and energy.
+"""
+
+from __future__ import annotations
+
+import string
+
+import numpy as np
+
+from moss_music.analysis.dsp import pitch
+from moss_music.analysis.dsp.beats import BeatGrid
+from moss_music.analysis.dsp.features import PITCH_RATE, Features, audible
+from moss_music.analysis.dsp.progress import Steps
+from moss_music.analysis.dsp.smoothing import dct_matrix, moving_average
+from moss_music.annotations import Section
+
+FALLBACK_UNIT_SECONDS = 2.0
+MAX_UNITS = 800
+"""About 27 minutes of 4/4 at 120 BPM; longer inputs use units of several bars."""
+LEAD_IN_MIN = 0.3
+"""A stretch before the first downbeat shorter than this joins the first bar."""
+KERNEL_UNITS = 4
+MAX_LAG_UNITS = 200
+SEGMENT_PENALTY = 0.35
+NOVELTY_WEIGHT = 0.6
+STRUCTURE_WEIGHT = 0.6
+LOCAL_WEIGHT = 0.6
+LENGTH_PRIOR = {4: 0.0, 8: 0.0, 2: -0.8, 6: -0.9, 12: -0.6, 16: -0.6, 1: -1.5, 3: -1.2, 5: -1.2}
+OTHER_LENGTH = -1.6
+MAX_SEGMENT_UNITS = 32
+SAME_LABEL = 0.8
+"""Default mean similarity (harmony and timbre) above which two segments get the same letter."""
+SAME_LABEL_RANGE = (0.6, 0.95)
+
+
+def unit_boundaries(grid: BeatGrid, duration: float) -> tuple[np.ndarray, int]:
+    """(unit boundary times, beats per unit): bars when downbeats exist, else fixed blocks."""
+    downs = grid.downbeats
+    if len(downs) >= 4:
+        inner = downs[(downs > LEAD_IN_MIN) & (downs < duration - 0.05)]
+        # very long inputs (mixes, concerts) group bars so the n×n similarity matrices stay small
+        group = int(np.ceil(len(inner) / MAX_UNITS))
+        if group > 1:
+            inner = inner[::group]
+        edges = np.concatenate([[0.0], inner, [duration]])
+        return edges, grid.meter * group
+    n = min(max(int(round(duration / FALLBACK_UNIT_SECONDS)), 1), MAX_UNITS)
+    return np.linspace(0.0, duration, n + 1), 4
+
+
+def _harmonic_vectors(edges: np.ndarray, spans: np.ndarray, treble: np.ndarray, per_unit: int) -> np.ndarray:
+    """Per unit: the chroma of its beats in order (per_unit × 12, flattened) — a bar's harmonic sequence."""
+    starts = spans[:-1]
+    t = treble / (np.linalg.norm(treble, axis=1, keepdims=True) + 1e-9)
+    out = np.zeros((len(edges) - 1, per_unit * 12))
+    for u in range(len(edges) - 1):
+        rows = np.nonzero((starts >= edges[u] - 1e-6) & (starts < edges[u + 1] - 1e-6))[0]
+        if len(rows) == 0:
+            continue
+        pick = rows[np.minimum((np.arange(per_unit) * len(rows)) // per_unit, len(rows) - 1)]
+        out[u] = t[pick].ravel()
+    return out
+
+
+def _cosine_ssm(x: np.ndarray) -> np.ndarray:
+    n = x / (np.linalg.norm(x, axis=1, keepdims=True) + 1e-9)
+    return np.clip(n @ n.T, 0.0, 1.0)
+
+
+def _gaussian_ssm(x: np.ndarray) -> np.ndarray:
+    sq = np.sum(x * x, axis=1)
+    d2 = np.maximum(sq[:, None] + sq[None, :] - 2.0 * (x @ x.T), 0.0)  # no n×n×d temporary
+    scale = np.median(d2[np.triu_indices(len(x), 1)]) if len(x) > 1 else 1.0
+    return np.exp(-d2 / (scale + 1e-9))
+
+
+def _checkerboard_novelty(ssm: np.ndarray, half: int) -> np.ndarray:
+    """Novelty at each unit boundary b (between units b-1 and b), b = 0..n."""
+    n = len(ssm)
+    g = np.exp(-0.5 * ((np.arange(-half, half) + 0.5) / (half / 2)) ** 2)
+    kernel = np.outer(g, g) * np.outer(np.sign(np.arange(-half, half) + 0.5), np.sign(np.arange(-half, half) + 0.5))
+    padded = np.pad(ssm, half, mode="edge")
+    nov = np.zeros(n + 1)
+    for b in range(n + 1):
+        window = padded[b: b + 2 * half, b: b + 2 * half]
+        nov[b] = float(np.sum(window * kernel))
+    return np.maximum(nov, 0.0)
+
+
+def _structure_novelty(ssm: np.ndarray, half: int) -> np.ndarray:
+    """Change of each bar's repetition pattern (time-lag rows), Serra et al. 2014."""
+    n = len(ssm)
+    max_lag = min(n - 1, MAX_LAG_UNITS)
+    if max_lag < 1:
+        return np.zeros(n + 1)
+    lags = np.arange(-max_lag, max_lag + 1)
+    idx = np.arange(n)[:, None] + lags[None, :]
+    valid = (idx >= 0) & (idx < n) & (lags[None, :] != 0)
+    lagm = np.where(valid, ssm[np.arange(n)[:, None], np.clip(idx, 0, n - 1)], 0.0)
+    # emphasise diagonal stripes (repeated sequences) over isolated similar bars
+    lagm = moving_average(lagm, 3, axis=0)
+    csum = np.concatenate([np.zeros((1, lagm.shape[1])), np.cumsum(lagm, axis=0)])
+    nov = np.zeros(n + 1)
+    for b in range(1, n):
+        lo, hi = max(0, b - half), min(n, b + half)
+        before = (csum[b] - csum[lo]) / (b - lo)
+        after = (csum[hi] - csum[b]) / (hi - b)
+        nov[b] = float(np.mean(np.abs(after - before)))
+    return nov
+
+
+def _normalise(x: np.ndarray) -> np.ndarray:
+    top = np.percentile(x, 95) if len(x) else 0.0
+    return np.clip(x / top, 0.0, 1.5) if top > 0 else np.zeros_like(x)
+
+
+def _length_prior(length: int) -> float:
+    return LENGTH_PRIOR.get(length, OTHER_LENGTH)
+
+
+def choose_boundaries(cue: np.ndarray, n: int, steps: Steps) -> list[int]:
+    """Unit indices of segment starts (0 included) maximising cues + length prior − penalty per segment."""
+    best = np.full(n + 1, -np.inf)
+    best[0] = 0.0
+    back = np.zeros(n + 1, dtype=int)
+    for end in range(1, n + 1):
+        for length in range(1, min(MAX_SEGMENT_UNITS, end) + 1):
+            start = end - length
+            score = best[start] + _length_prior(length) - SEGMENT_PENALTY + (cue[start] if start > 0 else 0.0)
+            if score > best[end]:
+                best[end], back[end] = score, start
+        steps.tick(end / (n + 1))
+    starts = []
+    pos = n
+    while pos > 0:
+        pos = int(back[pos])
+        starts.append(pos)
+    return starts[::-1]
+
+
+def _segment_similarity(bounds: list[tuple[int, int]], ssm: np.ndarray, steps: Steps) -> np.ndarray:
+    """Mean similarity of aligned bars for each pair of segments (0 when lengths differ by over 2x)."""
+    n = len(bounds)
+    sim = np.eye(n)
+    for i, (s, e) in enumerate(bounds):
+        steps.tick()
+        for j in range(i):
+            s2, e2 = bounds[j]
+            length = min(e - s, e2 - s2)
+            if length * 2 < max(e - s, e2 - s2):
+                continue
+            sim[i, j] = sim[j, i] = float(np.mean(ssm[s + np.arange(length), s2 + np.arange(length)]))
+    return sim
+
+
+def _same_label_threshold(sim: np.ndarray) -> float:
+    """Split pair similarities at their widest gap: repeats cluster near the top, different parts lower."""
+    values = np.sort(sim[np.triu_indices(len(sim), 1)])
+    values = values[(values >= SAME_LABEL_RANGE[0]) & (values <= SAME_LABEL_RANGE[1])]
+    if len(values) < 2:
+        return SAME_LABEL
+    gaps = np.diff(values)
+    k = int(np.argmax(gaps))
+    return float((values[k] + values[k + 1]) / 2) if gaps[k] >= 0.05 else SAME_LABEL
+
+
+def _label_segments(bounds: list[tuple[int, int]], ssm: np.ndarray, steps: Steps) -> list[str]:
+    """A letter per segment: the letter of the most similar earlier segment, or a new one."""
+    sim = _segment_similarity(bounds, ssm, steps)
+    threshold = _same_label_threshold(sim)
+    labels: list[str] = []
+    letters = iter(string.ascii_uppercase * 4)
+    for i in range(len(bounds)):
+        j = int(np.argmax(sim[i, :i])) if i else -1
+        labels.append(labels[j] if j >= 0 and sim[i, j] > threshold else next(letters))
+    return labels
+
+
+def _functions(labels: list[str], energy: np.ndarray, silent: np.ndarray, starts: np.ndarray,
+               duration: float) -> list[str]:
+    """Name each segment's role from repetition, position and loudness."""
+    n = len(labels)
+    counts = {lab: labels.count(lab) for lab in labels}
+    names = ["other"] * n
+    repeated = [lab for lab in dict.fromkeys(labels) if counts[lab] > 1]
+    chorus = verse = None
+    if repeated:
+        mean_energy = {lab: float(np.mean([energy[i] for i in range(n) if labels[i] == lab])) for lab in repeated}
+        chorus = max(repeated, key=lambda lab: (mean_energy[lab], counts[lab]))
+        others = [lab for lab in repeated if lab != chorus]
+        verse = others[0] if others else None
+    for i, lab in enumerate(labels):
+        if silent[i]:
+            names[i] = "silence"
+        elif lab == chorus:
+            names[i] = "chorus"
+        elif lab == verse:
+            names[i] = "verse"
+        elif counts[lab] > 1 and i + 1 < n and labels[i + 1] == chorus:
+            names[i] = "pre-chorus"
+        elif counts[lab] == 1 and 0.4 * duration < starts[i] < 0.85 * duration:
+            names[i] = "bridge"
+    first = next((i for i in range(n) if not silent[i]), None)
+    last = next((i for i in range(n - 1, -1, -1) if not silent[i]), None)
+    if first is not None and n > 2 and counts[labels[first]] == 1:
+        names[first] = "intro"
+    if last is not None and last != first and n > 2 and counts[labels[last]] == 1:
+        names[last] = "outro"
+    return names
+
+
+def find_sections(features: Features, grid: BeatGrid, spans: np.ndarray, treble: np.ndarray,
+                  steps: Steps) -> list[Section]:
+    duration = features.duration
+    if duration <= 0:
+        return []
+    edges, per_unit = unit_boundaries(grid, duration)
+    n = len(edges) - 1
+    timbre = pitch.sync(features.timbre, edges, PITCH_RATE)
+    level = pitch.sync(features.rms[:, None], edges, PITCH_RATE)[:, 0] if len(features.rms) else np.zeros(n)
+    sounding = pitch.sync(audible(features.rms).astype(np.float32)[:, None], edges, PITCH_RATE)[:, 0]
+    silent = sounding < 0.5
+    if n < 3:
+        return [Section(0.0, duration, "A", "silence" if silent.all() else "other", 0.5)]
+    harmonic = _harmonic_vectors(edges, spans, treble, per_unit)
+    mfcc = (timbre @ dct_matrix(timbre.shape[1], 14).T)[:, 1:14]
+    mfcc = (mfcc - mfcc.mean(axis=0)) / (mfcc.std(axis=0) + 1e-9)
+    loud = 20 * np.log10(level + 1e-6)
+    s_h = _cosine_ssm(harmonic)
+    s_t = _gaussian_ssm(np.column_stack([mfcc, loud[:, None] / 6.0]))
+    steps.tick()
+    half = min(KERNEL_UNITS, max(n // 2, 1))
+    combined = 0.5 * s_h + 0.5 * s_t
+    cue = (NOVELTY_WEIGHT * _normalise(_checkerboard_novelty(combined, half))
+           + STRUCTURE_WEIGHT * _normalise(_structure_novelty(s_h, half))
+           + LOCAL_WEIGHT * _normalise(_checkerboard_novelty(s_t, 1)))
+    # silence starting or ending is always a boundary
+    cue[1:-1] += 2.0 * (silent[1:] != silent[:-1])
+    # the stretch before the first downbeat (silence, a pickup) is its own unit: phrases count from bar 1
+    first = 1 if len(grid.downbeats) >= 4 and grid.downbeats[0] > LEAD_IN_MIN else 0
+    starts = ([0] if first else []) + [first + s for s in choose_boundaries(cue[first:], n - first, steps)]
+    bounds = list(zip(starts, starts[1:] + [n], strict=False))
+    labels = _label_segments(bounds, combined, steps)
+    seg_silent = np.array([silent[s:e].mean() > 0.5 for s, e in bounds])
+    seg_energy = np.array([loud[s:e].mean() for s, e in bounds])
+    names = _functions(labels, seg_energy, seg_silent, edges[starts], duration)
+    out = []
+    for (s, e), lab, name in zip(bounds, labels, names, strict=False):
+        conf = float(np.clip(cue[s], 0, 1)) if s > 0 else 1.0
+        out.append(Section(round(float(edges[s]), 4), round(float(edges[e]), 4), lab, name, round(conf, 3)))
+    return out

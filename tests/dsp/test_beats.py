@@ -1,0 +1,80 @@
+"""Beat, tempo, downbeat and metre estimation on click tracks and synthetic bands with known grids."""
+
+from __future__ import annotations
+
+import mir_eval
+import numpy as np
+import pytest
+import soxr
+
+from tests.dsp.synth import SR, click_track, song
+
+
+@pytest.mark.parametrize("bpm", [72.0, 100.0, 128.0, 160.0])
+def test_click_track_tempo_and_beats_are_found(run, bpm):
+    audio, truth = click_track(bpm, duration=20.0)
+    result = run(audio, ["beats"])
+    assert result.tempo.bpm == pytest.approx(bpm, rel=0.04)
+    beats = np.array([b.time for b in result.beats])
+    assert mir_eval.beat.f_measure(np.array(truth.beats), beats) >= 0.95
+
+
+def test_accented_click_track_in_four_has_its_downbeats_on_the_accents(run):
+    audio, truth = click_track(110.0, duration=24.0, meter=4)
+    result = run(audio, ["beats"])
+    assert str(result.time_signature) == "4/4"
+    assert mir_eval.beat.f_measure(np.array(truth.downbeats), np.array(result.downbeats)) >= 0.9
+
+
+def test_waltz_click_track_reads_as_three_four(run):
+    audio, truth = click_track(120.0, duration=24.0, meter=3)
+    result = run(audio, ["beats"])
+    assert str(result.time_signature) == "3/4"
+    assert mir_eval.beat.f_measure(np.array(truth.downbeats), np.array(result.downbeats)) >= 0.9
+
+
+def test_band_downbeats_follow_the_chord_changes(run):
+    audio, truth = song([("C", 4), ("A:min", 4), ("F", 4), ("G", 4)], bpm=96.0,
+                        sections=[("A", 12, 0.8)], melody_seed=3)
+    result = run(audio, ["beats"])
+    positions = [b.position for b in result.beats]
+    assert set(positions) == {1, 2, 3, 4}
+    assert mir_eval.beat.f_measure(np.array(truth.downbeats), np.array(result.downbeats)) >= 0.9
+    assert result.tempo.bpm == pytest.approx(96.0, rel=0.04)
+
+
+def test_no_beats_before_the_music_starts(run):
+    audio, truth = click_track(120.0, duration=15.0, start=3.0)
+    result = run(audio, ["beats"])
+    assert result.beats[0].time >= 3.0 - 0.07
+
+
+def test_tempo_does_not_depend_on_the_input_sample_rate(run):
+    audio, _ = click_track(90.0, duration=16.0)
+    for rate in (8000, 44100, 48000):
+        resampled = soxr.resample(audio, SR, rate)
+        assert run(resampled, ["beats"], sr=rate).tempo.bpm == pytest.approx(90.0, rel=0.04)
+
+
+def test_white_noise_has_no_beat(run):
+    noise = np.random.default_rng(0).standard_normal(SR * 10) * 0.1
+    result = run(noise, ["beats"])
+    assert result.beats == [] and result.tempo is None
+
+
+def test_tempo_curve_is_flat_for_a_steady_track(run):
+    audio, _ = click_track(120.0, duration=30.0)
+    curve = run(audio, ["beats"]).tempo.curve
+    assert curve and all(abs(p.bpm - 120.0) < 3.0 for p in curve)
+
+
+@pytest.mark.parametrize("bpm", [62.0, 70.0])
+def test_slow_ballad_with_eighth_note_hats_is_not_doubled(run, bpm):
+    # every tracker that only looks at periodicity taps these at 124-140 BPM (the hi-hat level)
+    audio, _ = song([("C", 4), ("A:min", 4), ("F", 4), ("G", 4)], bpm=bpm, sections=[("A", 8, 0.7)], melody_seed=2)
+    assert run(audio, ["beats"]).tempo.bpm == pytest.approx(bpm, rel=0.04)
+
+
+def test_fast_backbeat_is_not_halved(run):
+    audio, _ = song([("E", 4), ("A", 4)], bpm=172.0, sections=[("A", 8, 0.9)], melody_seed=2)
+    assert run(audio, ["beats"]).tempo.bpm == pytest.approx(172.0, rel=0.04)

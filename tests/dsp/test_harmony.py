@@ -1,0 +1,81 @@
+"""Key and chord recognition on synthetic triads and sevenths in known keys."""
+
+from __future__ import annotations
+
+import mir_eval
+import numpy as np
+import pytest
+
+from moss_music.annotations.chords import note_to_pitch_class
+from tests.dsp.synth import song
+
+# I–vi–IV–V–I in major, i–iv–V–i in minor: cadences a listener hears as one key
+MAJOR_CADENCE = [("I", "maj", 0), ("vi", "min", 9), ("IV", "maj", 5), ("V", "maj", 7), ("I", "maj", 0)]
+MINOR_CADENCE = [("i", "min", 0), ("iv", "min", 5), ("V", "maj", 7), ("i", "min", 0), ("VI", "maj", 8),
+                 ("V", "7", 7)]
+
+
+def progression(tonic: str, cadence) -> list[tuple[str, int]]:
+    names = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+    root = note_to_pitch_class(tonic)
+    return [(f"{names[(root + step) % 12]}:{quality}", 4) for _, quality, step in cadence]
+
+
+@pytest.mark.parametrize("tonic", ["C", "Eb", "G", "B"])
+def test_major_key_is_found(run, tonic):
+    audio, _ = song(progression(tonic, MAJOR_CADENCE) * 2, bpm=100.0, melody_seed=1)
+    key = run(audio, ["key"]).key
+    assert (note_to_pitch_class(key.tonic), key.mode) == (note_to_pitch_class(tonic), "major")
+    assert key.runner_up is not None and (key.runner_up.tonic, key.runner_up.mode) != (key.tonic, key.mode)
+
+
+@pytest.mark.parametrize("tonic", ["A", "F#", "D"])
+def test_minor_key_is_found(run, tonic):
+    audio, _ = song(progression(tonic, MINOR_CADENCE) * 2, bpm=100.0, melody_seed=2)
+    key = run(audio, ["key"]).key
+    assert (note_to_pitch_class(key.tonic), key.mode) == (note_to_pitch_class(tonic), "minor")
+
+
+def _majmin(truth, chords) -> float:
+    ref_int = np.array([[s, e] for s, e, _ in truth.chords])
+    ref_lab = [lab for _, _, lab in truth.chords]
+    est_int = np.array([[c.start, c.end] for c in chords])
+    est_lab = [c.label for c in chords]
+    est_int, est_lab = mir_eval.util.adjust_intervals(est_int, est_lab, ref_int.min(), ref_int.max(), "N", "N")
+    return mir_eval.chord.evaluate(ref_int, ref_lab, est_int, est_lab)
+
+
+def test_triads_with_melody_and_drums_are_recognised(run):
+    prog = [("D", 2), ("B:min", 2), ("G", 4), ("A", 4), ("F#:min", 2), ("E:min", 2), ("A", 4)]
+    audio, truth = song(prog, bpm=110.0, sections=[("A", 10, 0.8)], melody_seed=5)
+    scores = _majmin(truth, run(audio, ["chords"]).chords)
+    assert scores["majmin"] >= 0.9
+
+
+def test_each_chord_quality_of_the_vocabulary_is_named(run):
+    labels = ["G:7", "C:maj7", "D:min7", "B:dim", "C:aug", "D:sus4", "D:sus2", "E:min", "F"]
+    audio, truth = song([(lab, 8) for lab in labels], bpm=100.0, drums=False)
+    chords = run(audio, ["chords"]).chords
+    found = [c.label for c in chords if c.label != "N"]
+    assert found == labels
+    assert _majmin(truth, chords)["sevenths"] >= 0.9
+
+
+def test_inversion_is_reported_when_the_bass_plays_the_third(run):
+    audio, _ = song([("C", 8), ("C/3", 8), ("F", 8)], bpm=100.0, drums=False)
+    labels = [c.label for c in run(audio, ["chords"]).chords if c.label != "N"]
+    assert labels == ["C", "C/3", "F"]
+
+
+def test_silence_is_no_chord_and_no_key(run):
+    result = run(np.zeros(22050 * 4), ["chords", "key"])
+    assert [c.label for c in result.chords] == ["N"]
+    assert result.key is None
+
+
+def test_chords_cover_the_track_without_gaps(run):
+    audio, _ = song([("A:min", 4), ("F", 4), ("C", 4), ("G", 4)], bpm=120.0)
+    chords = run(audio, ["chords"]).chords
+    assert chords[0].start == 0.0
+    assert chords[-1].end == pytest.approx(len(audio) / 22050, abs=1e-3)
+    assert all(a.end == pytest.approx(b.start) for a, b in zip(chords, chords[1:], strict=False))

@@ -1,0 +1,60 @@
+"""Section boundaries, repetition letters and functions on synthetic songs with known structure."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tests.dsp.synth import song
+
+PROGRESSION = [("C", 4), ("A:min", 4), ("F", 4), ("G", 4)]
+
+
+def _near(times: list[float], target: float, tolerance: float) -> bool:
+    return any(abs(t - target) <= tolerance for t in times)
+
+
+def test_a_change_in_timbre_and_energy_is_a_section_boundary(run):
+    # same chords throughout: only loudness and brightness tell verse from chorus
+    audio, truth = song(PROGRESSION, bpm=110.0, sections=[("A", 8, 0.35), ("B", 8, 1.0), ("A", 8, 0.35)],
+                        melody_seed=1)
+    sections = run(audio, ["sections"]).sections
+    bar = 4 * 60 / 110.0
+    starts = [s.start for s in sections]
+    for _, end, _ in truth.sections[:-1]:
+        assert _near(starts, end, 0.5 * bar)
+
+
+def test_repeated_sections_share_a_letter_and_different_ones_do_not(run):
+    audio, truth = song(PROGRESSION, bpm=110.0, sections=[("A", 8, 0.35), ("B", 8, 1.0), ("A", 8, 0.35)],
+                        melody_seed=1)
+    sections = [s for s in run(audio, ["sections"]).sections if s.function != "silence"]
+    first_a = next(s for s in sections if s.start >= truth.sections[0][0] - 0.1)
+    chorus = next(s for s in sections if s.start >= truth.sections[1][0] - 0.1)
+    last_a = next(s for s in sections if s.start >= truth.sections[2][0] - 0.1)
+    assert first_a.label == last_a.label != chorus.label
+
+
+def test_the_loud_repeated_part_is_called_chorus(run):
+    audio, _ = song(PROGRESSION, bpm=120.0, sections=[("V", 8, 0.3), ("C", 8, 1.0), ("V", 8, 0.3), ("C", 8, 1.0)],
+                    melody_seed=2)
+    sections = run(audio, ["sections"]).sections
+    loudest = max((s for s in sections if s.function != "silence"), key=lambda s: s.start > 20 and s.start < 30)
+    assert loudest.function == "chorus"
+    assert {"verse", "chorus"} <= {s.function for s in sections}
+
+
+def test_sections_start_on_downbeats_and_tile_the_track(run):
+    audio, _ = song(PROGRESSION, bpm=100.0, sections=[("A", 8, 0.4), ("B", 8, 0.9)], melody_seed=4)
+    result = run(audio, ["beats", "sections"])
+    downbeats = np.array(result.downbeats)
+    assert result.sections[0].start == 0.0
+    assert result.sections[-1].end == round(len(audio) / 22050, 4)
+    for a, b in zip(result.sections, result.sections[1:], strict=False):
+        assert a.end == b.start
+        assert np.min(np.abs(downbeats - b.start)) < 0.05 or b.function == "silence" or a.function == "silence"
+
+
+def test_silence_at_the_start_is_its_own_section(run):
+    audio, _ = song(PROGRESSION, bpm=100.0, lead_in=4.0, sections=[("A", 8, 0.8)])
+    first = run(audio, ["sections"]).sections[0]
+    assert first.function == "silence" and abs(first.end - 4.0) < 0.3
