@@ -11,8 +11,7 @@ import sys
 from dataclasses import asdict, dataclass
 
 from moss_music.cli.context import EXIT_OK
-
-MODEL_ENV = "MOSS_MUSIC_MODEL"
+from moss_music.settings import MODEL_ENV, configured_model_dir
 
 
 @dataclass
@@ -120,18 +119,6 @@ def check_data_dir(data_dir) -> Check:
     if usage.free < 512 * 2**20:
         return Check("data dir", "warn", detail, "less than 512 MiB free: analyses and caches may fail to save")
     return Check("data dir", "ok", detail)
-
-
-def configured_model_dir(data_dir) -> str | None:
-    """The model folder from $MOSS_MUSIC_MODEL or the app's settings file."""
-    if os.environ.get(MODEL_ENV):
-        return os.environ[MODEL_ENV]
-    try:
-        settings = json.loads(data_dir.settings_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    value = settings.get("model_dir") or settings.get("model", {}).get("dir") if isinstance(settings, dict) else None
-    return value or None
 
 
 def check_model(data_dir) -> Check:
