@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.export_dialog import ExportDialog, TagDialog
 from desktop.first_run.demo import ensure_demo_song
 from desktop.first_run.empty_state import EmptyState
 from desktop.library import query
@@ -45,6 +46,7 @@ from desktop.settings.backends import BackendInfo, describe_backends
 from desktop.settings.store import SettingsStore
 from desktop.status import StatusBar
 from desktop.theme import icon
+from desktop.track_view import open_track_view
 from desktop.watcher import ChangeWatcher
 from moss_music.audio import AUDIO_EXTENSIONS
 from moss_music.paths import DataDir
@@ -454,27 +456,12 @@ class MainWindow(QMainWindow):
             return client.bump_priority(library, track_id, data_dir=data_dir)
 
         self.runner.submit(bump, lambda _ids: self.queue_panel.refresh(), lambda _e: None)
-        try:
-            from desktop.track_view import open_track_view
-        except ImportError as error:
-            self.show_message(f"The track view is not available in this build ({error})")
-            return
         open_track_view(library, track_id, parent=self)
 
     def export_tracks(self, ids: list[int]) -> None:
-        try:
-            from desktop.export_dialog import ExportDialog
-        except ImportError as error:
-            self.show_message(f"Export is not available in this build ({error})")
-            return
         ExportDialog(self.library, ids, self).exec()
 
     def write_tags(self, ids: list[int]) -> None:
-        try:
-            from desktop.export_dialog import TagDialog
-        except ImportError as error:
-            self.show_message(f"Tag writing is not available in this build ({error})")
-            return
         TagDialog(self.library, ids, self).exec()
 
     def reveal_track(self, track_id: int) -> None:
