@@ -167,3 +167,16 @@ def test_context_menu_disables_backends_that_cannot_run(qtbot, window, song_fold
     assert actions["analyze_dsp"].isEnabled()
     assert not actions["analyze_moss"].isEnabled()  # no model folder configured
     assert "Settings" in actions["analyze_moss"].text()
+
+
+def test_double_clicking_a_row_opens_the_track_view(qtbot, window, song_folder):
+    from desktop.track_view import TrackViewWindow
+
+    scan(qtbot, window, song_folder(("Solo Flight", "Ann")))
+    wait_titles(qtbot, window, {"Solo Flight"})
+    window.view.doubleClicked.emit(window.model.index(0, COLUMN_INDEX["title"]))
+    qtbot.waitUntil(lambda: bool(window.findChildren(TrackViewWindow)), timeout=DEFAULT_WAIT_MS)
+    track_view = window.findChildren(TrackViewWindow)[0]
+    assert track_view.isVisible()
+    qtbot.waitUntil(lambda: "Solo Flight" in track_view.windowTitle(), timeout=DEFAULT_WAIT_MS)
+    track_view.close()
