@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import json
-import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -147,7 +147,7 @@ def _paused(ctx) -> bool:
 def format_table(rows: list[dict], *, paused: bool = False) -> str:
     if not rows:
         return "no jobs" + ("  (queue paused)" if paused else "")
-    width = max(20, min(48, os.get_terminal_size((100, 24)).columns - 60))
+    width = max(20, min(48, shutil.get_terminal_size((100, 24)).columns - 60))
     lines = [f"{'ID':>5}  {'STATE':<9} {'PROG':>4}  {'BACKEND':<8} {'LANE':<4}  {'TRACK':<{width}}  STAGE / ERROR"]
     for row in rows:
         title = (row["track_title"] or "?")[:width]

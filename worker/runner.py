@@ -1,0 +1,268 @@
+"""Running one job inside a consumer: claim it, compute outside any transaction, store it all at the end.
+
+The analysis result and nothing else is written in ``Library.save_analysis``'s
+one short transaction; a job that fails or is cancelled never gets there, so it
+leaves nothing behind. A stored result with the same cache key answers the job
+without computing (unless the job is forced), which also makes a job that is run
+again after a crash between "saved" and "done" cost nothing and duplicate nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+from moss_music.analysis import AnalysisCancelled, get_analyzer_class
+from moss_music.audio import AudioError, load
+from moss_music.library import Library, Track, TrackNotFound
+from moss_music.library.schema import Job
+from moss_music.paths import DataDir
+from worker import jobs
+from worker.app import LaneQueue
+from worker.settings import analyzer_options
+
+log = logging.getLogger("worker.runner")
+
+
+class JobFailed(Exception):
+    """A job that cannot succeed, with the reason a user can act on."""
+
+
+class AnalyzerCache:
+    """Analyzers built once per process and kept, so the GPU lane loads its model once."""
+
+    def __init__(self, data_dir: DataDir) -> None:
+        self.data_dir = data_dir
+        self._analyzers: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self, backend: str, job_options: dict[str, Any]) -> Any:
+        options = {**analyzer_options(self.data_dir, backend), **job_options}
+        key = (backend, json.dumps(options, sort_keys=True, default=str))
+        with self._lock:
+            if key not in self._analyzers:
+                try:
+                    analyzer_class = get_analyzer_class(backend)
+                    self._analyzers[key] = analyzer_class.from_options(options)
+                except (ValueError, OSError, ImportError) as error:
+                    raise JobFailed(f"cannot start the {backend} backend: {error}") from error
+            return self._analyzers[key]
+
+
+def warm_up(analyzers: AnalyzerCache, backend: str, seconds: float = 1.0) -> None:
+    """Build ``backend`` and analyse a second of silence, so the first real job pays no import or set-up cost."""
+    import numpy as np
+
+    from moss_music.audio import AudioData
+
+    started = time.perf_counter()
+    try:
+        analyzer = analyzers.get(backend, {})
+        rate = getattr(type(analyzer), "sample_rate", None) or 22_050
+        analyzer.analyze(AudioData(np.zeros(int(rate * seconds), dtype=np.float32), rate), list(type(analyzer).tasks))
+    except Exception:  # noqa: BLE001 - only a head start; the first job reports real problems
+        log.warning("warming up the %s backend failed", backend, exc_info=True)
+        return
+    log.info("%s backend warmed up in %.2fs", backend, time.perf_counter() - started)
+
+
+class JobRunner:
+    """Runs jobs for one consumer process; ``active`` is what the heartbeat keeps leased."""
+
+    def __init__(self, library: Library, queue: LaneQueue, data_dir: DataDir, worker_id: str) -> None:
+        self.library, self.queue, self.data_dir, self.worker_id = library, queue, data_dir, worker_id
+        self.analyzers = AnalyzerCache(data_dir)
+        self.active: dict[int, ActiveJob] = {}
+        self.stopping = threading.Event()
+        """Set when the consumer shuts down: running analyses stop at their next check and are requeued."""
+
+    def run(self, job_id: int, task_id: str) -> None:
+        if self.stopping.is_set():
+            self._hand_back(job_id, task_id)
+            return
+        if not jobs.claim(self.library, job_id, task_id, self.worker_id):
+            log.info("job %s: not claimed (cancelled, taken or re-dispatched); skipping task %s", job_id, task_id)
+            return
+        active = self.active[job_id] = ActiveJob(job_id)
+        try:
+            self._run_claimed(job_id, _JobWatch(self, active))
+        finally:
+            self.active.pop(job_id, None)
+
+    def _hand_back(self, job_id: int, task_id: str) -> None:
+        """A task taken from the queue while stopping: give its job a fresh task for the next consumer."""
+        with self.library.session() as session:
+            job = session.get(Job, job_id)
+        if job is not None and job.state == jobs.QUEUED and job.huey_task_id == task_id:
+            dispatch(self.library, self.queue, job_id, job.priority)
+            log.info("job %s: handed back to the queue, worker stopping", job_id)
+
+    def _run_claimed(self, job_id: int, watcher: _JobWatch) -> None:
+        started = time.perf_counter()
+        try:
+            state, detail = self._execute(job_id, watcher)
+        except AnalysisCancelled:
+            if watcher.user_cancelled(refresh=True):
+                state, detail = jobs.CANCELLED, "cancelled"
+            elif self.stopping.is_set():
+                self.requeue(job_id, "waiting (the worker was stopped)", crashed=False)
+                log.info("job %s: requeued, worker stopping", job_id)
+                return
+            else:
+                state, detail = jobs.CANCELLED, "cancelled"
+        except JobFailed as error:
+            state, detail = jobs.FAILED, str(error)
+        except Exception as error:  # noqa: BLE001 - a job's failure must never take the consumer down
+            if _is_gpu_oom(error):
+                _free_gpu_memory()
+                state, detail = jobs.FAILED, ("the GPU ran out of memory on this track; close other programs "
+                                              "using the GPU, choose a lower precision or 4/8-bit quantization "
+                                              "in Settings, or run it on the CPU")
+            else:
+                state, detail = jobs.FAILED, f"unexpected error: {type(error).__name__}: {error}"
+            log.error("job %s failed:\n%s", job_id, "".join(traceback.format_exception(error)))
+        if state == jobs.DONE:
+            analysis_id, stage = detail
+            finished = jobs.finish(self.library, job_id, self.worker_id, jobs.DONE, analysis_id=analysis_id,
+                                   stage=stage)
+        elif state == jobs.FAILED:
+            finished = jobs.finish(self.library, job_id, self.worker_id, jobs.FAILED, error=detail)
+        else:
+            finished = jobs.finish(self.library, job_id, self.worker_id, jobs.CANCELLED, stage="cancelled")
+        log.info("job %s: %s in %.2fs%s", job_id, state, time.perf_counter() - started,
+                 "" if finished else " (taken back meanwhile: outcome dropped)")
+
+    def _execute(self, job_id: int, watcher: _JobWatch) -> tuple[str, tuple[int, str]]:
+        job, track = self._load(job_id)
+        params = json.loads(job.params_json or "{}")
+        analyzer = self.analyzers.get(job.backend, json.loads(job.options_json or "{}"))
+        tasks = json.loads(job.tasks_json or "[]") or list(type(analyzer).tasks)
+        backend = type(analyzer).backend
+        if not job.force:
+            stored = self.library.find_analysis(track.content_hash, backend, analyzer.model_id,
+                                                analyzer.model_revision, tasks, params)
+            if stored is not None:
+                return jobs.DONE, (stored.id, "done (stored result)")
+        watcher.progress(0.0, "decoding audio")
+        try:
+            audio = load(track.path, getattr(type(analyzer), "sample_rate", None))
+        except AudioError as error:
+            raise JobFailed(f"cannot read the audio file {track.path}: {error.reason}") from error
+        if watcher.should_cancel():
+            raise AnalysisCancelled()
+        started = time.perf_counter()
+        annotations, note = self._analyze(analyzer, audio, tasks, params, watcher)
+        elapsed = time.perf_counter() - started
+        if watcher.user_cancelled(refresh=True):
+            raise AnalysisCancelled()
+        annotations.duration = annotations.duration or audio.duration
+        try:
+            analysis_id = self.library.save_analysis(
+                track.id, backend=backend, model_id=analyzer.model_id, model_revision=analyzer.model_revision,
+                tasks=tasks, params=params, annotations=annotations, elapsed_s=elapsed)
+        except TrackNotFound as error:
+            raise JobFailed(str(error)) from error
+        return jobs.DONE, (analysis_id, f"done{note}")
+
+    @staticmethod
+    def _analyze(analyzer, audio, tasks, params, watcher: _JobWatch):
+        """Run the analyzer; after a GPU out-of-memory, retry once with what the backend offers as a lighter
+        setting (``oom_fallback(params) -> params | None``: a smaller audio window, a lower precision)."""
+        try:
+            return analyzer.analyze(audio, tasks, params=params, progress=watcher.progress,
+                                    should_cancel=watcher.should_cancel), ""
+        except Exception as error:
+            fallback = getattr(analyzer, "oom_fallback", None)
+            lighter = fallback(dict(params)) if _is_gpu_oom(error) and fallback is not None else None
+            if lighter is None:
+                raise
+            log.warning("GPU out of memory; retrying with %s", lighter)
+            _free_gpu_memory()
+            watcher.progress(0.0, "retrying with lighter settings after GPU out of memory")
+            return analyzer.analyze(audio, tasks, params=lighter, progress=watcher.progress,
+                                    should_cancel=watcher.should_cancel), " (lighter settings after GPU out of memory)"
+
+    def _load(self, job_id: int) -> tuple[Job, Track]:
+        with self.library.session() as session:
+            job = session.get(Job, job_id)
+            track = session.get(Track, job.track_id) if job is not None and job.track_id else None
+        if job is None or track is None:
+            raise JobFailed("the track was removed from the library")
+        if track.status != "ok" or not track.content_hash:
+            reason = track.error or ("the file is missing" if track.status == "missing" else "unreadable")
+            raise JobFailed(f"cannot analyse {track.path}: {reason}")
+        return job, track
+
+    def requeue(self, job_id: int, stage: str, *, crashed: bool, worker_id: str | None = None) -> bool:
+        """Give a running job back to the queue with a fresh Huey task."""
+        job = jobs.release(self.library, job_id, worker_id or self.worker_id, stage, crashed=crashed)
+        if job is None:
+            return False
+        dispatch(self.library, self.queue, job_id, job.priority)
+        return True
+
+
+def dispatch(library: Library, queue: LaneQueue, job_id: int, priority: int) -> str | None:
+    """Give a queued job a new Huey task: id into the row first, then enqueue (see ``jobs.claim``)."""
+    task = queue.new_task(job_id, priority)
+    if not jobs.set_task_id(library, job_id, task.id):
+        return None
+    queue.enqueue(task)
+    return task.id
+
+
+@dataclass
+class ActiveJob:
+    """What the heartbeat thread writes for a running job (progress) and reads back (the cancel flag)."""
+
+    job_id: int
+    fraction: float = 0.0
+    stage: str = "starting"
+    unsaved: bool = False
+    cancel_requested: bool = False
+
+
+class _JobWatch:
+    """The progress and cancel callbacks handed to an analyzer: memory only, so they cost nothing per call.
+
+    The heartbeat thread writes the latest progress and reads the cancel flag twice a second.
+    """
+
+    def __init__(self, runner: JobRunner, active: ActiveJob) -> None:
+        self.runner, self.active = runner, active
+
+    def progress(self, fraction: float, stage: str) -> None:
+        self.active.fraction, self.active.stage, self.active.unsaved = fraction, stage, True
+
+    def user_cancelled(self, refresh: bool = False) -> bool:
+        if refresh and not self.active.cancel_requested:
+            self.active.cancel_requested = jobs.cancel_requested(self.runner.library, self.active.job_id)
+        return self.active.cancel_requested
+
+    def should_cancel(self) -> bool:
+        return self.runner.stopping.is_set() or self.active.cancel_requested
+
+
+def _is_gpu_oom(error: BaseException) -> bool:
+    torch = sys.modules.get("torch")
+    oom_type = getattr(torch, "OutOfMemoryError", None) or getattr(getattr(torch, "cuda", None), "OutOfMemoryError",
+                                                                  None)
+    if oom_type is not None and isinstance(error, oom_type):
+        return True
+    return isinstance(error, RuntimeError) and "CUDA out of memory" in str(error)
+
+
+def _free_gpu_memory() -> None:
+    """Drop cached blocks so the next job starts from a clean allocator (the model itself stays loaded)."""
+    torch = sys.modules.get("torch")
+    try:
+        if torch is not None and torch.cuda.is_available():
+            torch.cuda.empty_cache()
+    except Exception:  # noqa: BLE001
+        log.warning("could not empty the CUDA cache", exc_info=True)

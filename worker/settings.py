@@ -1,0 +1,55 @@
+"""Where the queue lives and how analyzers are built, from the environment and the data dir's settings file.
+
+Environment variables win over ``settings.json`` so a worker on another host can
+be pointed at the shared Redis and PostgreSQL without editing files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from moss_music.analysis import register_backend
+from moss_music.paths import DataDir
+
+REDIS_URL_ENV = "MOSS_MUSIC_REDIS_URL"
+EXTRA_BACKENDS_ENV = "MOSS_MUSIC_BACKENDS"
+"""``name=module:Class;name2=module:Class`` — analyzers from outside moss_music (plugins, tests)."""
+MODEL_ENV = "MOSS_MUSIC_MODEL"
+
+
+def read_settings(data_dir: DataDir) -> dict[str, Any]:
+    """The settings file as a dict; a missing or broken file counts as empty (the app rewrites it)."""
+    try:
+        settings = json.loads(data_dir.settings_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return settings if isinstance(settings, dict) else {}
+
+
+def redis_url(data_dir: DataDir) -> str | None:
+    """A Redis URL means RedisHuey (workers on several hosts); none means the SQLite queue file."""
+    return os.environ.get(REDIS_URL_ENV) or read_settings(data_dir).get("redis_url") or None
+
+
+def analyzer_options(data_dir: DataDir, backend: str) -> dict[str, Any]:
+    """Options for ``from_options``: the settings file's ``backends.<name>`` block, plus the model folder."""
+    settings = read_settings(data_dir)
+    options: dict[str, Any] = {}
+    if backend == "moss":
+        model_dir = os.environ.get(MODEL_ENV) or settings.get("model_dir") or (settings.get("model") or {}).get("dir")
+        if model_dir:
+            options["model_dir"] = model_dir
+    block = (settings.get("backends") or {}).get(backend)
+    if isinstance(block, dict):
+        options.update(block)
+    return options
+
+
+def register_extra_backends() -> None:
+    """Make analyzers named in ``$MOSS_MUSIC_BACKENDS`` known in this process (consumers are subprocesses)."""
+    for item in os.environ.get(EXTRA_BACKENDS_ENV, "").split(";"):
+        name, _, target = item.strip().partition("=")
+        if name and ":" in target:
+            register_backend(name.strip(), target.strip())
