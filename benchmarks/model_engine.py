@@ -14,8 +14,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# benchmarks/ holds a queue.py that would shadow the standard library's queue module (torch imports it)
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 

@@ -6,27 +6,19 @@ be pointed at the shared Redis and PostgreSQL without editing files.
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
 
 from moss_music.analysis import register_backend
 from moss_music.paths import DataDir
+from moss_music.settings import MODEL_ENV, configured_model_dir, read_settings
+
+__all__ = ["EXTRA_BACKENDS_ENV", "MODEL_ENV", "REDIS_URL_ENV", "analyzer_options", "read_settings", "redis_url",
+           "register_extra_backends"]
 
 REDIS_URL_ENV = "MOSS_MUSIC_REDIS_URL"
 EXTRA_BACKENDS_ENV = "MOSS_MUSIC_BACKENDS"
 """``name=module:Class;name2=module:Class`` — analyzers from outside moss_music (plugins, tests)."""
-MODEL_ENV = "MOSS_MUSIC_MODEL"
-
-
-def read_settings(data_dir: DataDir) -> dict[str, Any]:
-    """The settings file as a dict; a missing or broken file counts as empty (the app rewrites it)."""
-    try:
-        settings = json.loads(data_dir.settings_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return settings if isinstance(settings, dict) else {}
-
 
 def redis_url(data_dir: DataDir) -> str | None:
     """A Redis URL means RedisHuey (workers on several hosts); none means the SQLite queue file."""
@@ -38,7 +30,7 @@ def analyzer_options(data_dir: DataDir, backend: str) -> dict[str, Any]:
     settings = read_settings(data_dir)
     options: dict[str, Any] = {}
     if backend == "moss":
-        model_dir = os.environ.get(MODEL_ENV) or settings.get("model_dir") or (settings.get("model") or {}).get("dir")
+        model_dir = configured_model_dir(data_dir, settings)
         if model_dir:
             options["model_dir"] = model_dir
     block = (settings.get("backends") or {}).get(backend)

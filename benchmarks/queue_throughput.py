@@ -12,7 +12,7 @@
 
 Prints the figures and writes benchmarks/out/queue.json.
 
-    python benchmarks/queue.py [--rounds 2] [--cpu-workers 2] [--redis] [--generated N]
+    python benchmarks/queue_throughput.py [--rounds 2] [--cpu-workers 2] [--redis] [--generated N]
 """
 
 from __future__ import annotations
@@ -20,9 +20,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# This file is named queue.py: its folder must not shadow the standard library's `queue` module.
 HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(HERE.parent))
 
 import argparse  # noqa: E402
