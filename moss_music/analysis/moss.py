@@ -23,6 +23,10 @@ from moss_music.audio import MODEL_SAMPLE_RATE, AudioData
 from moss_music.model.options import TaskOutput, TaskRequest
 
 
+MIN_OOM_WINDOW_SECONDS = 60.0
+"""Below a minute per window the overlaps cost more than the memory saved."""
+
+
 class MossAnalyzer:
     backend: ClassVar[str] = "moss"
     sample_rate: ClassVar[int] = MODEL_SAMPLE_RATE
@@ -67,6 +71,17 @@ class MossAnalyzer:
             digest.update(str(single.stat().st_size).encode())
         return digest.hexdigest()[:16]
 
+    def oom_fallback(self, params: dict[str, Any]) -> dict[str, Any] | None:
+        """Lighter settings to retry with after a GPU out-of-memory (the worker calls this once per step down):
+        first decode the tasks one at a time (a KV cache per task instead of a batch), then halve the audio
+        window (encoder activations and the prefix grow with it). None when nothing lighter is left."""
+        if int(params.get("max_batch", self.max_batch)) > 1:
+            return {**params, "max_batch": 1}
+        window = float(params.get("window_seconds", self.window_seconds))
+        if window > MIN_OOM_WINDOW_SECONDS:
+            return {**params, "window_seconds": max(window / 2, MIN_OOM_WINDOW_SECONDS)}
+        return None
+
     def analyze(self, audio: AudioData, tasks: Sequence[str], *, params: dict[str, Any] | None = None,
                 progress: ProgressCallback | None = None,
                 should_cancel: CancelCheck | None = None) -> TrackAnnotations:
@@ -78,7 +93,8 @@ class MossAnalyzer:
             progress(0.0, "loading model")
         loaded = get_resident(self.model_dir, device=self.device, dtype=self.dtype, quantization=self.quantization)
         thinking = self.thinking if self.thinking is not None else loaded.info.variant == "thinking"
-        engine = SharedPrefixEngine(loaded.model, loaded.processor, max_batch=self.max_batch,
+        engine = SharedPrefixEngine(loaded.model, loaded.processor,
+                                    max_batch=int(params.get("max_batch", self.max_batch)),
                                     seed=int(params.get("seed", self.seed)), thinking=thinking)
 
         def generate(samples: np.ndarray, requests: Sequence[TaskRequest], on_token, cancel) -> list[TaskOutput]:

@@ -60,3 +60,20 @@ def test_missing_model_dir_is_a_clear_error(tmp_path):
 def test_generation_config_caps_every_task(analyzer):
     result = analyzer.analyze(AudioData(noise(1.0), 16000), ["lyrics"], params={"temperature": 1.0})
     assert len(result.raw["lyrics"]) < 16 * 20  # 16 tokens at most, whatever they decode to
+
+
+def test_out_of_memory_fallback_steps_down_to_one_task_then_shorter_windows(analyzer):
+    params = {"question": "why?"}
+    steps = []
+    while (params := analyzer.oom_fallback(params)) is not None:
+        steps.append((params["max_batch"] if "max_batch" in params else None, params.get("window_seconds")))
+    assert steps[0] == (1, None)
+    windows = [window for _, window in steps[1:]]
+    assert windows == sorted(windows, reverse=True) and windows[-1] == 60.0
+    assert len(steps) < 10
+
+
+def test_the_lighter_settings_still_analyse(analyzer):
+    result = analyzer.analyze(AudioData(noise(3.0), 16_000), ["key"],
+                              params=analyzer.oom_fallback(analyzer.oom_fallback({})))
+    assert "key" in result.raw
