@@ -22,7 +22,6 @@ from moss_music.annotations import TrackAnnotations
 from moss_music.audio import MODEL_SAMPLE_RATE, AudioData
 from moss_music.model.options import TaskOutput, TaskRequest
 
-
 MIN_OOM_WINDOW_SECONDS = 60.0
 """Below a minute per window the overlaps cost more than the memory saved."""
 
