@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QToolButton,
     QWidget,
 )
+from sqlalchemy import func, select
 
 from desktop.export_dialog import ExportDialog, TagDialog
 from desktop.first_run.demo import ensure_demo_song
@@ -46,9 +47,10 @@ from desktop.settings.backends import BackendInfo, describe_backends
 from desktop.settings.store import SettingsStore
 from desktop.status import StatusBar
 from desktop.theme import icon
-from desktop.track_view import open_track_view
+from desktop.track_view import TrackViewWindow, open_track_view
 from desktop.watcher import ChangeWatcher
 from moss_music.audio import AUDIO_EXTENSIONS
+from moss_music.library.schema import Job
 from moss_music.paths import DataDir
 
 log = logging.getLogger(__name__)
@@ -122,6 +124,8 @@ class MainWindow(QMainWindow):
 
         self._build_toolbar()
         self.watcher = ChangeWatcher(library, self.runner, self)
+        self._track_view_marks: dict[int, object] = {}
+        """Per open track view: the newest finished job it has been reloaded for."""
         self.folder_watcher = FolderWatcher(self.runner, self)
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DEBOUNCE_MS)
         self._search_timer.timeout.connect(self.apply_filter)
@@ -268,8 +272,32 @@ class MainWindow(QMainWindow):
     def _jobs_changed(self) -> None:
         self.queue_panel.refresh()
         self.model.refresh_rows()
+        self._refresh_open_track_views()
         if not self._sidebar_timer.isActive():
             self._sidebar_timer.start()
+
+    def _refresh_open_track_views(self) -> None:
+        """Reload an open track view when a job for its track finished after it was opened (or last reloaded)."""
+        views = [view for view in self.findChildren(TrackViewWindow) if view.isVisible()]
+        if not views:
+            return
+        library, track_ids = self.library, {view.track_id for view in views}
+
+        def work():
+            with library.session() as session:
+                return dict(session.execute(
+                    select(Job.track_id, func.max(Job.finished_at))
+                    .where(Job.track_id.in_(track_ids), Job.state == "done").group_by(Job.track_id)).all())
+
+        def done(finished: dict) -> None:
+            for view in views:
+                latest = finished.get(view.track_id)
+                seen = self._track_view_marks.get(id(view), view.opened_at)
+                if latest is not None and latest > seen:
+                    self._track_view_marks[id(view)] = latest
+                    view.reload()
+
+        self.runner.submit(work, done, lambda _error: None)
 
     def _library_changed(self) -> None:
         self.model.reload()

@@ -56,6 +56,8 @@ class EditPanel(QFrame):
     downbeatRequested = Signal()
     revertRequested = Signal(object)
     """A layer name, or None for every edited layer."""
+    importLyricsRequested = Signal(bool)
+    """True: from a lyrics file the user picks; False: from the lyrics already in the audio file's tags."""
 
     def __init__(self, stack: QUndoStack | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -142,6 +144,17 @@ class EditPanel(QFrame):
         self.revert_button = QPushButton("Revert to machine result")
         self.revert_button.clicked.connect(self._revert)
         column.addWidget(self.revert_button)
+        column.addWidget(self._heading("Lyrics"))
+        buttons = QHBoxLayout()
+        from_file = QPushButton("Import lyrics file…")
+        from_file.setToolTip("A .lrc, .srt, .vtt or plain .txt file; replaces the lyric lane (revertible)")
+        from_file.clicked.connect(lambda: self.importLyricsRequested.emit(True))
+        from_tags = QPushButton("From file tags")
+        from_tags.setToolTip("Lyrics stored in the audio file's tags (USLT/SYLT, LYRICS, ©lyr)")
+        from_tags.clicked.connect(lambda: self.importLyricsRequested.emit(False))
+        buttons.addWidget(from_file)
+        buttons.addWidget(from_tags)
+        column.addLayout(buttons)
         column.addStretch(1)
         self.set_edited_layers(set())
         return column

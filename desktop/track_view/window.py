@@ -11,7 +11,16 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.player import (
     COUNT_IN,
@@ -34,6 +43,7 @@ from desktop.track_view.practice import PracticePanel
 from desktop.track_view.timeline import Timeline
 from desktop.track_view.transport import TransportBar
 from moss_music.library import Library
+from moss_music.library.schema import utcnow
 from moss_music.paths import DataDir
 
 FRAME_MS = 16
@@ -45,6 +55,8 @@ class _PlayerEvents(QObject):
 
     event = Signal(str)
     devices = Signal(object, object, str)
+    lyricsImported = Signal(str)
+    """'' when the lyric layer was replaced, else the reason it was not."""
 
 
 class TrackViewWindow(QWidget):
@@ -60,6 +72,8 @@ class TrackViewWindow(QWidget):
         self.resize(1440, 900)
         self.library = library
         self.track_id = track_id
+        self.opened_at = utcnow()
+        """When the view read the library: jobs finished later mean there is something new to show."""
         self.data_dir = data_dir or data_dir_of(library)
         self.doc: TrackDocument | None = None
         self.edits: EditSession | None = None
@@ -68,6 +82,7 @@ class TrackViewWindow(QWidget):
         self._events = _PlayerEvents(self)
         self._events.event.connect(self._player_event)
         self._events.devices.connect(self._devices_found)
+        self._events.lyricsImported.connect(self._lyrics_imported)
         self._find_output = player is None
         self.player = player or Player(None, unavailable_reason="Looking for an audio output…")
         self.player.add_listener(self._relay_player_event)
@@ -173,6 +188,7 @@ class TrackViewWindow(QWidget):
         ep.tempoRequested.connect(self._set_tempo)
         ep.downbeatRequested.connect(lambda: self.edits and self.edits.set_downbeat(self.player.position()))
         ep.revertRequested.connect(lambda layer: self.edits and self.edits.revert(layer))
+        ep.importLyricsRequested.connect(self._ask_lyrics_source)
 
     def _shortcuts(self) -> None:
         bindings = {
@@ -254,6 +270,48 @@ class TrackViewWindow(QWidget):
         """Decode for playback once the lanes are drawn, so it does not compete with opening."""
         if self.doc is not None and self.player.state == "empty":
             self.player.load_file(self.doc.path)
+
+    def _ask_lyrics_source(self, from_file: bool) -> None:
+        if not from_file:
+            self.import_lyrics(None)
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "Import lyrics", "",
+                                              "Lyrics (*.lrc *.srt *.vtt *.txt);;All files (*)")
+        if path:
+            self.import_lyrics(path)
+
+    def import_lyrics(self, path: str | None) -> None:
+        """Replace the lyric lane with a lyrics file (or the audio file's own lyric tags), off the UI thread.
+
+        Saved as the user's lyric layer: the machine lyrics stay and "Revert to machine result" brings them back.
+        """
+        import threading
+
+        from moss_music.export import import_lyrics, lyrics_from_tags, read_lyrics_file
+
+        if self.doc is None:
+            return
+        library, track_id, duration = self.library, self.track_id, self.doc.annotations.duration
+        audio_path = self.doc.path
+
+        def work() -> None:
+            try:
+                lines = read_lyrics_file(path, duration) if path else lyrics_from_tags(audio_path, duration)
+                import_lyrics(library, track_id, lines)
+                message = ""
+            except (OSError, ValueError) as error:
+                message = str(error) or type(error).__name__
+            if self._alive:
+                self._events.lyricsImported.emit(message)
+
+        threading.Thread(target=work, name="track-view-lyrics", daemon=True).start()
+
+    def _lyrics_imported(self, message: str) -> None:
+        if message:
+            self.transport.set_status(f"Lyrics not imported: {message}")
+            return
+        self.transport.set_status("Lyrics imported (revert to machine result in Edit to undo)")
+        self.reload()
 
     def reload(self) -> None:
         """Re-read the annotations (a job for this track finished); edits already saved stay."""

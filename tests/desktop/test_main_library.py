@@ -180,3 +180,25 @@ def test_double_clicking_a_row_opens_the_track_view(qtbot, window, song_folder):
     assert track_view.isVisible()
     qtbot.waitUntil(lambda: "Solo Flight" in track_view.windowTitle(), timeout=DEFAULT_WAIT_MS)
     track_view.close()
+
+
+def test_an_open_track_view_reloads_when_a_job_for_its_track_finishes(qtbot, window, song_folder, library):
+    from desktop.track_view import TrackViewWindow
+    from moss_music.annotations import Key, TrackAnnotations
+    from moss_music.library.schema import Job, utcnow
+
+    scan(qtbot, window, song_folder(("Late Result", "Ann")))
+    wait_titles(qtbot, window, {"Late Result"})
+    window.view.doubleClicked.emit(window.model.index(0, COLUMN_INDEX["title"]))
+    qtbot.waitUntil(lambda: bool(window.findChildren(TrackViewWindow)), timeout=DEFAULT_WAIT_MS)
+    track_view = window.findChildren(TrackViewWindow)[0]
+    qtbot.waitUntil(lambda: track_view.doc is not None, timeout=DEFAULT_WAIT_MS)
+    assert track_view.doc.annotations.key is None
+    track = library.list_tracks()[0]
+    library.save_analysis(track, backend="dsp", tasks=["key"], annotations=TrackAnnotations(key=Key("F#", "minor")))
+    with library.write() as session:
+        session.add(Job(track_id=track.id, state="done", finished_at=utcnow()))
+    window._jobs_changed()
+    qtbot.waitUntil(lambda: track_view.doc.annotations.key is not None, timeout=DEFAULT_WAIT_MS)
+    assert track_view.doc.annotations.key.tonic == "F#"
+    track_view.close()

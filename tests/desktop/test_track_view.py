@@ -360,3 +360,21 @@ def test_export_opens_the_export_dialog_or_says_it_is_missing(qtbot, view, monke
         from desktop.export_dialog import ExportDialog
 
         qtbot.waitUntil(lambda: bool(view.findChildren(ExportDialog)), timeout=WAIT_MS)
+
+
+def test_importing_an_lrc_file_replaces_the_lyric_lane_and_reverts(qtbot, view, library, track_id, tmp_path):
+    lrc = tmp_path / "song.lrc"
+    lrc.write_text("[ti:Imported]\n[00:01.00]first imported line\n[00:03.50]second imported line\n",
+                   encoding="utf-8")
+    view.import_lyrics(str(lrc))
+    qtbot.waitUntil(lambda: [line.text for line in view.doc.annotations.lyrics][:1] == ["first imported line"],
+                    timeout=20_000)
+    assert "lyrics" in view.doc.user_layers
+    assert library.machine_annotations(track_id).lyrics[0].text != "first imported line"
+    view.edits.revert("lyrics")
+    qtbot.waitUntil(lambda: view.doc.annotations.lyrics[0].text != "first imported line", timeout=20_000)
+
+
+def test_a_lyrics_file_that_cannot_be_read_is_explained(qtbot, view, tmp_path):
+    view.import_lyrics(str(tmp_path / "missing.lrc"))
+    qtbot.waitUntil(lambda: "Lyrics not imported" in view.transport.status.text(), timeout=20_000)
