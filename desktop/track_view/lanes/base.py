@@ -9,7 +9,8 @@ crisp and only what is on screen is drawn.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import bisect
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -131,6 +132,7 @@ class BlockLaneItem(LaneItem):
         self.editable = False
         self.kind = ""
         self._drag: tuple[int, str, float] | None = None
+        self._starts: list[float] = []
         self.setAcceptHoverEvents(True)
 
     def spans(self) -> Sequence[tuple[float, float]]:
@@ -140,6 +142,18 @@ class BlockLaneItem(LaneItem):
         self.editable = editable
         self.unsetCursor()
         self.update()
+
+    def visible_blocks(self, pixels: PixelMap) -> Iterator[tuple[int, float, float]]:
+        """(index, start, end) of the blocks overlapping the drawn range, found by bisection so a long song's
+        thousands of chords cost nothing off screen. Subclasses keep ``_starts`` sorted."""
+        spans = self.effective_spans()
+        first = max(bisect.bisect_right(self._starts, pixels.t0) - 1, 0)
+        for i in range(first, len(spans)):
+            start, end = spans[i]
+            if start > pixels.t1:
+                break
+            if end >= pixels.t0:
+                yield i, start, end
 
     def effective_spans(self) -> list[tuple[float, float]]:
         """Spans with the drag in progress applied, for drawing."""

@@ -6,8 +6,6 @@ capo and the sharps/flats preference; the sounding chord is outlined.
 
 from __future__ import annotations
 
-import bisect
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 
@@ -81,13 +79,7 @@ class ChordLaneItem(BlockLaneItem):
         if not self.chords:
             draw_label(painter, pixels.rect(pixels.t0, pixels.t1), "No chords yet", font(12), QColor(theme.MUTED))
             return
-        spans = self.effective_spans()
-        first = max(bisect.bisect_right(self._starts, pixels.t0) - 1, 0)
-        last = bisect.bisect_right(self._starts, pixels.t1)
-        for i in range(first, min(last + 1, len(spans))):
-            start, end = spans[i]
-            if end < pixels.t0 or start > pixels.t1:
-                continue
+        for i, start, end in self.visible_blocks(pixels):
             rect = pixels.rect(start, end, pad_y=3).adjusted(1, 0, -1, 0)
             if self.chords[i].label == "N":
                 painter.setPen(QPen(QColor(theme.BORDER)))

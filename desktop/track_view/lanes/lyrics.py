@@ -6,8 +6,6 @@ of a line would overlap at the current zoom the line's text is shown instead.
 
 from __future__ import annotations
 
-import bisect
-
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPen
 
@@ -51,14 +49,7 @@ class LyricLaneItem(BlockLaneItem):
             draw_label(painter, pixels.rect(pixels.t0, pixels.t1), "No lyrics (run the MOSS-Music lyrics task)",
                        font(12), QColor(theme.MUTED))
             return
-        spans = self.effective_spans()
-        first = max(bisect.bisect_right(self._starts, pixels.t0) - 1, 0)
-        for i in range(first, len(spans)):
-            start, end = spans[i]
-            if start > pixels.t1:
-                break
-            if end < pixels.t0:
-                continue
+        for i, start, end in self.visible_blocks(pixels):
             line = self.lines[i]
             rect = pixels.rect(start, end, pad_y=4).adjusted(1, 0, -1, 0)
             active = i == self.current[0]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 
@@ -44,14 +42,7 @@ class SectionLaneItem(BlockLaneItem):
         if not self.sections:
             draw_label(painter, pixels.rect(pixels.t0, pixels.t1), "No sections yet", font(12), QColor(theme.MUTED))
             return
-        spans = self.effective_spans()
-        first = max(bisect.bisect_right(self._starts, pixels.t0) - 1, 0)
-        for i in range(first, len(spans)):
-            start, end = spans[i]
-            if start > pixels.t1:
-                break
-            if end < pixels.t0:
-                continue
+        for i, start, end in self.visible_blocks(pixels):
             section = self.sections[i]
             colour = theme.section_colour(section.function)
             fill = QColor(colour)
