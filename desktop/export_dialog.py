@@ -75,8 +75,62 @@ def _track_noun(count: int) -> str:
     return "1 track" if count == 1 else f"{count} tracks"
 
 
-class ExportDialog(QDialog):
+class _BatchDialog(QDialog):
+    """What the export and tag dialogs share: one background run at a time, its progress bar, and cancelling
+    it (button or Esc) instead of closing while a thread still works on the files."""
+
+    FAILURE_TEXT = "Failed"
+    progress: QProgressBar
+    status: QLabel
+    _run: _RunState | None
+
+    def _update_buttons(self) -> None:
+        raise NotImplementedError
+
+    def _begin_run(self, text: str = "") -> _RunState:
+        run = _RunState()
+        run.progress.changed.connect(self._show_progress)
+        self._run = run
+        self.progress.setRange(0, 0)
+        self.progress.show()
+        if text:
+            self.status.setText(text)
+        self._update_buttons()
+        return run
+
+    def _show_progress(self, done: int, total: int, text: str) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        if text:
+            self.status.setText(text)
+
+    def _end_run(self) -> None:
+        self._run = None
+        self.progress.hide()
+        self._update_buttons()
+
+    def _failed(self, error: BaseException) -> None:
+        self._end_run()
+        self.status.setText(f"{self.FAILURE_TEXT}: {describe_error(error)}")
+
+    def _close_or_cancel(self) -> None:
+        if self._run is not None:
+            self._run.cancel.set()
+            self.status.setText("Cancelling after the current file…")
+            return
+        self.reject()
+
+    def reject(self) -> None:
+        if self._run is not None:
+            self._run.cancel.set()
+            return
+        super().reject()
+
+
+class ExportDialog(_BatchDialog):
     """Formats, folder and options for exporting ``track_ids``; never overwrites without asking."""
+
+    FAILURE_TEXT = "Export failed"
 
     finished_export = Signal(object)
     """The ``ExportReport`` of a finished (or cancelled) run."""
@@ -254,25 +308,9 @@ class ExportDialog(QDialog):
                                   progress=run.report, should_cancel=run.cancel.is_set),
             self._export_done, self._failed)
 
-    def _begin_run(self) -> _RunState:
-        run = _RunState()
-        run.progress.changed.connect(self._show_progress)
-        self._run = run
-        self.progress.setRange(0, 0)
-        self.progress.show()
+    def _begin_run(self, text: str = "") -> _RunState:
         self.results.hide()
-        self._update_buttons()
-        return run
-
-    def _show_progress(self, done: int, total: int, text: str) -> None:
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(done)
-        self.status.setText(text)
-
-    def _end_run(self) -> None:
-        self._run = None
-        self.progress.hide()
-        self._update_buttons()
+        return super()._begin_run(text)
 
     def _export_done(self, report) -> None:
         self._end_run()
@@ -289,28 +327,11 @@ class ExportDialog(QDialog):
         self.status.setText(summary + (f"; {problems} failed (see below)" if problems else "."))
         self.finished_export.emit(report)
 
-    def _failed(self, error: BaseException) -> None:
-        self._end_run()
-        self.status.setText(f"Export failed: {describe_error(error)}")
-
-    def _close_or_cancel(self) -> None:
-        if self._run is not None:
-            self._run.cancel.set()
-            self.status.setText("Cancelling after the current file…")
-            return
-        self.reject()
-
     def _open_tags(self) -> None:
         TagDialog(self.library, self.track_ids, self).open()
 
-    def reject(self) -> None:
-        if self._run is not None:  # Esc while running cancels instead of leaving a thread behind
-            self._run.cancel.set()
-            return
-        super().reject()
 
-
-class TagDialog(QDialog):
+class TagDialog(_BatchDialog):
     """Shows the tag changes for ``track_ids`` as a diff (a dry run), then writes them on request."""
 
     finished_writing = Signal(object)
@@ -475,42 +496,6 @@ class TagDialog(QDialog):
         self._preview_for = None
         self._update_buttons()
         self.finished_writing.emit(outcomes)
-
-    def _begin_run(self, text: str) -> _RunState:
-        run = _RunState()
-        run.progress.changed.connect(self._show_progress)
-        self._run = run
-        self.progress.setRange(0, 0)
-        self.progress.show()
-        self.status.setText(text)
-        self._update_buttons()
-        return run
-
-    def _show_progress(self, done: int, total: int, text: str) -> None:
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(done)
-
-    def _end_run(self) -> None:
-        self._run = None
-        self.progress.hide()
-        self._update_buttons()
-
-    def _failed(self, error: BaseException) -> None:
-        self._end_run()
-        self.status.setText(f"Failed: {describe_error(error)}")
-
-    def _close_or_cancel(self) -> None:
-        if self._run is not None:
-            self._run.cancel.set()
-            self.status.setText("Cancelling after the current file…")
-            return
-        self.reject()
-
-    def reject(self) -> None:
-        if self._run is not None:
-            self._run.cancel.set()
-            return
-        super().reject()
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt's name
         # Enter must not write tags by accident: only the button does.
