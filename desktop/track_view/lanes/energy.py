@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 
 from desktop.track_view import theme
@@ -43,6 +42,7 @@ class EnergyItem(LaneItem):
         fill = QColor(colour)
         fill.setAlpha(70)
         painter.fillPath(pg.arrayToQPath(x, y, connect="all"), QBrush(fill))
-        pen = QPen(colour)
-        painter.setPen(pen)
-        painter.drawPolyline([QPointF(a, b) for a, b in zip(xs, ys, strict=True)])
+        painter.setPen(QPen(colour))
+        painter.setBrush(QBrush())
+        # One vectorised path: a QPointF per point costs ~0.1 ms each from numpy scalars.
+        painter.drawPath(pg.arrayToQPath(xs, ys, connect="all"))
