@@ -487,7 +487,13 @@ class MainWindow(QMainWindow):
         open_track_view(library, track_id, parent=self)
 
     def export_tracks(self, ids: list[int]) -> None:
-        ExportDialog(self.library, ids, self).exec()
+        dialog = ExportDialog(self.library, ids, self)
+        # The export defaults chosen in Settings; without them the dialog keeps its own.
+        if self.settings.get("export.formats"):
+            dialog.set_formats(list(self.settings.get("export.formats")))
+        if self.settings.get("export.folder"):
+            dialog.folder_edit.setText(self.settings.get("export.folder"))
+        dialog.exec()
 
     def write_tags(self, ids: list[int]) -> None:
         TagDialog(self.library, ids, self).exec()

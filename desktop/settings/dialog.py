@@ -34,12 +34,12 @@ from desktop.services import BackgroundRunner
 from desktop.settings.backends import BackendInfo, describe_backends
 from desktop.settings.checkpoint import CheckpointSummary, summarize_checkpoint
 from desktop.settings.location import chosen_data_dir, remember_data_dir
-from desktop.settings.store import DEVICES, EXPORT_FORMATS, QUANTIZATIONS, SettingsStore
+from desktop.settings.store import DEVICES, QUANTIZATIONS, SettingsStore
+from moss_music.export.registry import FORMATS as EXPORT_FORMATS
+from moss_music.export.registry import WRITERS
 from moss_music.paths import DataDir
 
 FOLDER_ROLE = Qt.ItemDataRole.UserRole + 1
-EXPORT_LABELS = {"lrc": "LRC lyrics", "midi": "MIDI markers", "daw": "DAW region list", "labels": "Label track (txt)",
-                 "jams": "JAMS"}
 
 
 class SettingsDialog(QDialog):
@@ -189,7 +189,9 @@ class SettingsDialog(QDialog):
         chosen = set(self.settings.get("export.formats", []) or [])
         self.format_boxes: dict[str, QCheckBox] = {}
         for i, name in enumerate(EXPORT_FORMATS):
-            box = QCheckBox(EXPORT_LABELS[name])
+            # The export registry's own names, so what is ticked here is what the Export dialog offers.
+            box = QCheckBox(name)
+            box.setToolTip(WRITERS[name].description)
             box.setChecked(name in chosen)
             self.format_boxes[name] = box
             grid.addWidget(box, i // 3, i % 3)

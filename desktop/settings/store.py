@@ -27,7 +27,6 @@ DEFAULTS: dict[str, Any] = {
 }
 DEVICES = ("auto", "cuda", "cpu", "mps")
 QUANTIZATIONS = ("none", "8bit", "4bit")
-EXPORT_FORMATS = ("lrc", "midi", "daw", "labels", "jams")
 
 
 class SettingsStore:

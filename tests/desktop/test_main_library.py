@@ -202,3 +202,21 @@ def test_an_open_track_view_reloads_when_a_job_for_its_track_finishes(qtbot, win
     qtbot.waitUntil(lambda: track_view.doc.annotations.key is not None, timeout=DEFAULT_WAIT_MS)
     assert track_view.doc.annotations.key.tonic == "F#"
     track_view.close()
+
+
+def test_export_opens_with_the_defaults_chosen_in_settings(qtbot, window, song_folder, monkeypatch):
+    from desktop.export_dialog import ExportDialog
+
+    scan(qtbot, window, song_folder(("Exported", "Ann")))
+    wait_titles(qtbot, window, {"Exported"})
+    window.settings.set("export.formats", ["lab", "reaper"])
+    window.settings.set("export.folder", "/tmp/exports-here")
+    seen = {}
+
+    def capture(dialog):
+        seen["formats"], seen["folder"] = dialog.selected_formats(), dialog.folder_edit.text()
+        return 0
+
+    monkeypatch.setattr(ExportDialog, "exec", capture)
+    window.export_tracks([window.model.track_id(0)])
+    assert sorted(seen["formats"]) == ["lab", "reaper"] and seen["folder"] == "/tmp/exports-here"
