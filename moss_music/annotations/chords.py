@@ -122,6 +122,12 @@ class ChordSymbol:
             return self
         return ChordSymbol((self.root + semitones) % 12, self.quality, self.bass, "")
 
+    def suffix(self) -> str:
+        """The pop quality suffix after the root: 'm7', 'sus4', 'add9', '' for a major triad."""
+        if self.quality in QUALITIES:
+            return QUALITIES[self.quality][1]
+        return _interval_list_suffix(self.quality)
+
     def display(self, prefer_flats: bool | None = None) -> str:
         """The pop name a musician reads: 'Am7', 'C/E', 'F#m7b5'; 'N.C.' for no chord.
 
@@ -133,11 +139,7 @@ class ChordSymbol:
         unwanted = {True: "#", False: "b", None: "\0"}[prefer_flats]
         spelled = self.root_spelling and unwanted not in self.root_spelling
         root = self.root_spelling if spelled else names[self.root]
-        if self.quality in QUALITIES:
-            suffix = QUALITIES[self.quality][1]
-        else:
-            suffix = _interval_list_suffix(self.quality)
-        text = root + suffix
+        text = root + self.suffix()
         bass_pc = self.bass_pitch_class()
         if self.bass != "1" and bass_pc is not None:
             text += "/" + names[bass_pc]
@@ -184,7 +186,13 @@ def transpose_harte(harte: str, semitones: int) -> str:
 
 
 def _clean(text: str) -> str:
-    label = text.strip().strip("[](){}*`'\".,;")
+    label = text.strip().strip("[]{}*`'\".,;")
+    # Strip wrapping parentheses ('(Am)') but keep a Harte interval list's closing one ('C:(3,5,9)').
+    while label.startswith("(") and label.endswith(")"):
+        label = label[1:-1].strip()
+    if label.endswith(")") and "(" not in label:
+        label = label.rstrip(")")
+    label = label.lstrip("(") if ")" not in label else label
     for wide, narrow in (("＃", "#"), ("♯", "#"), ("♭", "b"), ("／", "/"), ("：", ":"), ("Ｍ", "M")):
         label = label.replace(wide, narrow)
     return label
