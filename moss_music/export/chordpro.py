@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from moss_music.annotations import TrackAnnotations
 from moss_music.export.base import ExportOptions, TrackInfo, Writer
-from moss_music.export.naming import key_tonic, meter, tempo_bpm, track_end
+from moss_music.export.naming import key_short, meter, tempo_bpm, track_end
 from moss_music.export.sheet import SheetLine, sheet_blocks
 
 _ENVIRONMENTS = {"chorus": "chorus", "post-chorus": "chorus", "bridge": "bridge"}
@@ -27,9 +27,9 @@ class ChordProWriter(Writer):
             out.append(f"{{artist: {_clean(info.artist)}}}")
         if info.album:
             out.append(f"{{album: {_clean(info.album)}}}")
-        if annotations.key and annotations.key.mode.lower() in ("major", "minor"):
-            suffix = "m" if annotations.key.mode.lower() == "minor" else ""
-            out.append(f"{{key: {key_tonic(annotations.key, options.transpose, options.prefer_flats)}{suffix}}}")
+        key = key_short(annotations.key, options) if annotations.key else ""
+        if key:
+            out.append(f"{{key: {key}}}")
         bpm = tempo_bpm(annotations)
         if bpm:
             out.append(f"{{tempo: {round(bpm)}}}")

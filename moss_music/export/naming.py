@@ -10,8 +10,10 @@ import re
 import statistics
 from collections import Counter
 
-from moss_music.annotations import Chord, Key, Section, TrackAnnotations, display_name
-from moss_music.annotations.chords import NO_CHORD, note_to_pitch_class, pitch_class_name
+from moss_music.annotations import Chord, Key, Section, TrackAnnotations
+from moss_music.annotations.chords import NO_CHORD
+from moss_music.annotations.keys import key_from_annotation
+from moss_music.annotations.spelling import spell_chord, spell_key
 from moss_music.export.base import ExportOptions
 
 _LETTER_LABEL = re.compile(r"^[A-Za-z]?['’]*\d*['’]*$")
@@ -46,30 +48,28 @@ def _function_title(section: Section) -> str:
     return "-".join(part.capitalize() for part in section.function.split("-"))
 
 
-def chord_name(label: str, options: ExportOptions) -> str:
-    """Pop name for a Harte label with the batch's transposition and spelling."""
-    return display_name(label, options.transpose, options.prefer_flats)
+def chord_name(label: str, options: ExportOptions, key: Key | None = None) -> str:
+    """Pop name for a Harte label, spelled for the song's key after the batch's transposition.
+
+    The one spelling rule (``spell_chord``) the track view uses too; the user's
+    sharps/flats choice wins over the key signature.
+    """
+    return spell_chord(label, key, options.transpose, options.prefer_flats)
 
 
 def is_no_chord(chord: Chord) -> bool:
     return chord.label.strip() in ("", NO_CHORD, "X")
 
 
-def key_tonic(key: Key, transpose: int = 0, prefer_flats: bool | None = None) -> str:
-    """The tonic, transposed; the source's spelling survives when nothing asks to change it."""
-    if transpose % 12 == 0 and prefer_flats is None:
-        return key.tonic
-    try:
-        pc = note_to_pitch_class(key.tonic)
-    except ValueError:
-        return key.tonic
-    flats = prefer_flats if prefer_flats is not None else "b" in key.tonic
-    return pitch_class_name(pc + transpose, flats)
-
-
 def key_name(key: Key, options: ExportOptions) -> str:
-    """'Db minor', 'A major' (modes other than major/minor kept as written)."""
-    return f"{key_tonic(key, options.transpose, options.prefer_flats)} {key.mode}"
+    """'Bb major', 'C# minor' after transposition; modes other than major/minor kept as written."""
+    return spell_key(key, options.transpose) or f"{key.tonic} {key.mode}".strip()
+
+
+def key_short(key: Key, options: ExportOptions) -> str:
+    """'Bb', 'C#m' (ChordPro's {key:}); '' for a mode a chord chart cannot state."""
+    musical = key_from_annotation(key)
+    return musical.transposed(options.transpose).short() if musical else ""
 
 
 def tempo_bpm(annotations: TrackAnnotations) -> float | None:
@@ -98,35 +98,6 @@ def track_end(annotations: TrackAnnotations, duration: float | None = None) -> f
     ends = [b.time for b in annotations.beats] + [c.end for c in annotations.chords]
     ends += [s.end for s in annotations.sections] + [line.end for line in annotations.lyrics]
     return float(max(ends, default=0.0))
-
-
-def bars(annotations: TrackAnnotations, duration: float | None = None) -> list[tuple[float, float]]:
-    """(start, end) of every bar: between detected downbeats, else counted from the tempo.
-
-    Empty when the track has neither beats nor tempo: sheets then fall back to one
-    cell per chord.
-    """
-    end = track_end(annotations, duration)
-    downbeats = annotations.downbeats
-    numerator, _ = meter(annotations)
-    if len(downbeats) < 2 and len(annotations.beats) >= numerator * 2:
-        downbeats = [b.time for b in annotations.beats[::numerator]]
-    if len(downbeats) >= 2:
-        result = list(zip(downbeats, downbeats[1:]))
-        length = statistics.median(b - a for a, b in result)
-        if downbeats[0] > length * 0.25:  # a pickup or lead-in before the first downbeat: a short bar of its own
-            result.insert(0, (0.0, downbeats[0]))
-        last = downbeats[-1]
-        while last < end - length * 0.25:
-            result.append((last, min(last + length, end)))
-            last += length
-        return result
-    bpm = tempo_bpm(annotations)
-    if not bpm or end <= 0:
-        return []
-    length = 60.0 / bpm * numerator
-    count = max(1, int(end / length + 0.75))
-    return [(i * length, min((i + 1) * length, end)) for i in range(count)]
 
 
 def chords_between(chords: list[Chord], start: float, end: float) -> list[Chord]:

@@ -116,3 +116,46 @@ def test_lead_sheet_pdf_holds_the_same_text(annotations):
     text = "\n".join(page.extract_text() for page in reader.pages)
     for expected in ("My Song", "Verse 1", "Chorus 2", "Hello my old friend", "Ça va, señor?"):
         assert expected in text
+
+
+def _sliver_song() -> TrackAnnotations:
+    """Four 4/4 bars F | G | F | Dm whose chord times miss the downbeats by 50 µs, as older analyses did."""
+    from moss_music.annotations import Beat
+
+    beats = [Beat(i * 0.5, i % 4 + 1) for i in range(16)]
+    edges = [0.0, 2.0, 4.0, 6.0, 8.0]
+    labels = ["F", "G", "F", "D:min"]
+    chords = []
+    for i, label in enumerate(labels):
+        start = edges[i] - (0.00005 if i else 0.0)
+        chords.append(Chord(start, edges[i + 1] - 0.00005, label))
+        if i + 1 < len(labels):
+            chords.append(Chord(edges[i + 1] - 0.00005, edges[i + 1] + 0.00005, labels[i + 1]))
+    return TrackAnnotations(duration=8.0, beats=beats, tempo=Tempo(120.0), chords=chords,
+                            sections=[Section(0.0, 8.0, "A", "verse")],
+                            lyrics=[LyricLine(0.1, 1.9, "only one line")])
+
+
+def test_chord_slivers_at_bar_edges_never_reach_the_lead_sheet():
+    """Issue 14.1: 'F G | G F | F | F Dm' was printed for 'F | G | F | Dm'."""
+    text = render("leadsheet", _sliver_song())
+    chart = [row for row in text.splitlines() if row.startswith("|")]
+    assert [cell.strip() for cell in chart[0].strip("|").split("|")] == ["F", "G", "F", "Dm"]
+
+
+def test_chord_slivers_at_bar_edges_never_reach_chordpro():
+    song = _sliver_song()
+    song.lyrics.clear()
+    text = render("chordpro", song)
+    grid = [row for row in text.splitlines() if row.startswith("|")]
+    assert grid == ["| [F] | [G] | [F] | [Dm] |"]
+
+
+def test_sheet_chords_are_spelled_for_the_key():
+    """Chord names follow the key signature (one spelling rule for views and exports)."""
+    from moss_music.annotations import Beat, Key
+
+    song = TrackAnnotations(duration=4.0, beats=[Beat(i * 0.5, i % 4 + 1) for i in range(8)],
+                            key=Key("Bb", "major"), chords=[Chord(0.0, 2.0, "A#"), Chord(2.0, 4.0, "D#")])
+    grid = [row for row in render("chordpro", song).splitlines() if row.startswith("|")]
+    assert grid == ["| [Bb] | [Eb] |"]
