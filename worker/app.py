@@ -3,6 +3,8 @@
 Lanes keep work that needs the GPU (one worker that loads the model once and
 keeps it) apart from CPU work (DSP, decoding: several workers), so a long model
 job never holds up quick DSP jobs and two model copies never compete for VRAM.
+Which backend runs on which lane is part of its description in
+``moss_music.analysis.registry``.
 """
 
 from __future__ import annotations
@@ -14,18 +16,15 @@ from huey import Huey, PriorityRedisHuey
 from huey.api import Task, TaskWrapper
 from huey.storage import SqliteStorage
 
+from moss_music.analysis.registry import LANES, lane_for_backend
 from moss_music.paths import DataDir
 from worker.settings import redis_url
 from worker.tasks import register
 
-LANES = ("cpu", "gpu")
-GPU_BACKENDS = frozenset({"moss"})
+__all__ = ["LANES", "LaneQueue", "QueueControl", "check_lane", "lane_for_backend", "lane_queue", "queue_description"]
+
 QUEUE_PREFIX = "moss-music"
 PAUSE_KEY = "moss-music:paused"
-
-
-def lane_for_backend(backend: str) -> str:
-    return "gpu" if backend in GPU_BACKENDS else "cpu"
 
 
 def check_lane(lane: str) -> str:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from moss_music.analysis import register_backend
+from moss_music.analysis import backend_options, register_backend
 from moss_music.paths import DataDir
-from moss_music.settings import MODEL_ENV, configured_model_dir, read_settings
+from moss_music.settings import MODEL_ENV, read_settings
 
 __all__ = ["EXTRA_BACKENDS_ENV", "MODEL_ENV", "REDIS_URL_ENV", "analyzer_options", "read_settings", "redis_url",
            "register_extra_backends"]
@@ -26,17 +26,8 @@ def redis_url(data_dir: DataDir) -> str | None:
 
 
 def analyzer_options(data_dir: DataDir, backend: str) -> dict[str, Any]:
-    """Options for ``from_options``: the settings file's ``backends.<name>`` block, plus the model folder."""
-    settings = read_settings(data_dir)
-    options: dict[str, Any] = {}
-    if backend == "moss":
-        model_dir = configured_model_dir(data_dir, settings)
-        if model_dir:
-            options["model_dir"] = model_dir
-    block = (settings.get("backends") or {}).get(backend)
-    if isinstance(block, dict):
-        options.update(block)
-    return options
+    """Options for ``from_options`` as the settings file gives them (see ``registry.backend_options``)."""
+    return backend_options(backend, read_settings(data_dir))
 
 
 def register_extra_backends() -> None:

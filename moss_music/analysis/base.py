@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, Protocol
 
@@ -41,27 +40,3 @@ class Analyzer(Protocol):
         progress: ProgressCallback | None = None,
         should_cancel: CancelCheck | None = None,
     ) -> TrackAnnotations: ...
-
-
-# backend name -> "module:Class", imported on first use so the DSP path never imports torch.
-_BACKENDS: dict[str, str] = {
-    "dsp": "moss_music.analysis.dsp:DspAnalyzer",
-    "moss": "moss_music.analysis.moss:MossAnalyzer",
-    "server": "moss_music.analysis.server:ServerAnalyzer",
-}
-
-
-def register_backend(name: str, target: str) -> None:
-    _BACKENDS[name] = target
-
-
-def available_backends() -> list[str]:
-    return sorted(_BACKENDS)
-
-
-def get_analyzer_class(name: str) -> type:
-    try:
-        module_name, class_name = _BACKENDS[name].split(":")
-    except KeyError:
-        raise ValueError(f"unknown backend {name!r}; choose one of {', '.join(available_backends())}") from None
-    return getattr(importlib.import_module(module_name), class_name)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from moss_music.analysis import AnalysisCancelled, available_backends, get_analyzer_class
+from moss_music.analysis import AnalysisCancelled, available_backends, backend_specs, get_analyzer_class
 from moss_music.analysis.pipeline import analyze_track
+from moss_music.analysis.registry import cli_options
 from moss_music.annotations import TrackAnnotations
 from moss_music.annotations.chords import display_name
 from moss_music.audio import AudioError
@@ -23,15 +24,13 @@ def register(subparsers, common) -> None:
                                    description="Analyse files with a backend and store the results in the library.")
     parser.add_argument("paths", nargs="+", metavar="PATH", help="audio files (or library ids)")
     parser.add_argument("--backend", default="dsp", choices=available_backends(),
-                        help="dsp (CPU, no download), moss (MOSS-Music in-process) or server (vLLM/SGLang)")
+                        help="; ".join(f"{spec.name}: {spec.description}" for spec in backend_specs()))
     parser.add_argument("--tasks", help="comma-separated tasks (default: all the backend offers)")
-    parser.add_argument("--model", metavar="DIR", help="MOSS-Music checkpoint folder (backend moss)")
-    parser.add_argument("--device", help="cuda, cuda:1, mps or cpu (backend moss; default: best available)")
-    parser.add_argument("--dtype", choices=("bf16", "fp16", "fp32"), help="weights precision (backend moss)")
-    parser.add_argument("--quantization", choices=("8bit", "4bit"), help="bitsandbytes quantization (backend moss)")
-    parser.add_argument("--server-url", help="OpenAI-compatible endpoint (backend server)")
-    parser.add_argument("--api-key", help="API key for --server-url")
-    parser.add_argument("--server-model", help="model name served at --server-url")
+    for option in cli_options():
+        # Device takes 'cuda:1' too, so only closed lists (precision, quantization) become argparse choices.
+        choices = option.choices if option.key in ("dtype", "quantization") else None
+        parser.add_argument(option.cli_flag, dest=option.key, choices=choices, default=None, metavar=option.metavar,
+                            help=f"{option.help} (backend {_backends_with(option.key)})")
     parser.add_argument("--question", help="the question for the 'ask' task")
     parser.add_argument("--jams", metavar="OUT", help="also write JAMS: a file, or a folder for several inputs")
     parser.add_argument("--force", action="store_true", help="analyse again even if a stored result exists")
@@ -41,11 +40,14 @@ def register(subparsers, common) -> None:
     parser.set_defaults(handler=run)
 
 
+def _backends_with(key: str) -> str:
+    return ", ".join(spec.name for spec in backend_specs() if any(option.key == key for option in spec.options))
+
+
 def analyzer_options(args) -> dict:
-    options = {"model_dir": args.model, "device": args.device, "dtype": args.dtype,
-               "quantization": args.quantization, "server_url": args.server_url, "api_key": args.api_key,
-               "server_model": args.server_model}
-    return {key: value for key, value in options.items() if value is not None}
+    """The backend options given on the command line (the registry's flags), for ``from_options``."""
+    return {option.key: getattr(args, option.key) for option in cli_options()
+            if getattr(args, option.key, None) is not None}
 
 
 def run(args, ctx) -> int:

@@ -80,7 +80,7 @@ def test_tag_dry_run_then_write(data_dir, analysed_track):
 @pytest.mark.slow
 def test_dsp_analysed_track_exports_every_format(library, data_dir, tmp_path):
     """The issue's 'done when': the real DSP analyzer, lyrics imported from an .lrc, every format out."""
-    from moss_music.analysis.base import get_analyzer_class
+    from moss_music.analysis import get_analyzer_class
     from moss_music.analysis.pipeline import analyze_track
 
     track = library.add_file(write_song(tmp_path / "music" / "Demo.wav", seconds=12.0, bpm=120))
