@@ -13,23 +13,38 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from moss_music.annotations import Chord, LyricLine, Section, TrackAnnotations, display_name
+from moss_music.annotations import Chord, Key, LyricLine, Section, TrackAnnotations
+from moss_music.annotations.bars import simplify_chord
+from moss_music.annotations.spelling import spell_chord, spell_key
 
 
 @dataclass
 class DisplaySettings:
+    """How chords are named on screen; every name goes through ``spell_chord`` for the song's key."""
+
     transpose: int = 0
-    """Semitones the playback is shifted by; chord names follow it."""
+    """Semitones the playback is shifted by; chord names and the key follow it."""
     capo: int = 0
     """Capo fret: chord names become the shapes to play (sounding pitch minus the capo)."""
     prefer_flats: bool | None = None
-    """None keeps each label's own spelling."""
+    """None spells for the key's signature (or keeps each label's own spelling when no key is known)."""
+    key: Key | None = None
+    simplify: bool = False
+    """Triads only: sevenths, extensions and inversions dropped (for beginners)."""
+
+    def _label(self, harte: str) -> str:
+        return simplify_chord(harte) if self.simplify else harte
 
     def chord_name(self, harte: str) -> str:
-        return display_name(harte, self.transpose - self.capo, self.prefer_flats)
+        """The name to read: the shape to play when a capo is on."""
+        return spell_chord(self._label(harte), self.key, self.transpose - self.capo, self.prefer_flats)
 
     def sounding_name(self, harte: str) -> str:
-        return display_name(harte, self.transpose, self.prefer_flats)
+        return spell_chord(self._label(harte), self.key, self.transpose, self.prefer_flats)
+
+    def key_name(self) -> str:
+        """'Bb major' after transposition; '' when no key is known."""
+        return spell_key(self.key, self.transpose)
 
 
 @dataclass
@@ -57,11 +72,13 @@ class TrackDocument:
     settings: DisplaySettings = field(default_factory=DisplaySettings)
 
     def __post_init__(self) -> None:
+        self.settings.key = self.annotations.key
         self.reindex()
 
     def reindex(self) -> None:
         """Rebuild the lookup arrays after an edit."""
         ann = self.annotations
+        self.settings.key = ann.key
         self.beat_times = np.array([b.time for b in ann.beats], dtype=np.float64)
         self.beat_positions = np.array([b.position for b in ann.beats], dtype=np.int32)
         self.downbeat_times = self.beat_times[self.beat_positions == 1]

@@ -221,6 +221,7 @@ class TrackViewWindow(QWidget):
         first = self.doc is None
         if self.doc is not None:
             doc.settings = self.doc.settings
+            doc.settings.key = doc.annotations.key
             doc.backends = doc.backends or self.doc.backends
         self.doc = doc
         self.setWindowTitle(f"{doc.title} — {doc.artist}" if doc.artist else doc.title)
@@ -320,7 +321,7 @@ class TrackViewWindow(QWidget):
     def _update_chips(self) -> None:
         ann = self.doc.annotations
         values = {
-            "key": f"Key {ann.key.tonic} {ann.key.mode}" if ann.key else "",
+            "key": f"Key {self.doc.settings.key_name()}" if ann.key else "",
             "bpm": f"{ann.tempo.bpm:.1f} BPM" if ann.tempo else "",
             "metre": f"{ann.time_signature}" if ann.time_signature else "",
             "edited": "✎ edited" if self.doc.user_layers else "",
@@ -482,6 +483,7 @@ class TrackViewWindow(QWidget):
             setattr(self.doc.settings, name, value)
         self.timeline.item("chords").refresh_names()
         self.practice.set_document(self.doc)
+        self._update_chips()
         self._show_position(self.player.position())
 
     def _count_in(self, bars: int) -> None:

@@ -229,16 +229,41 @@ def test_revert_to_machine_result_is_undoable(view, library, track_id):
 def test_chord_names_follow_transposition_capo_and_spelling(view):
     lane = view.timeline.item("chords")
     assert lane._names[:2] == ["C", "Am"]
+    assert view.chips["key"].text() == "Key A minor"
     view.practice.transpose.setValue(1)
     assert view.player.transpose == 1
-    assert lane._names[:2] == ["C#", "A#m"]
-    view.practice.spelling.setCurrentIndex(2)
-    assert lane._names[:2] == ["Db", "Bbm"]
+    assert lane._names[:2] == ["Db", "Bbm"], "A minor up a semitone is Bb minor: spelled with flats"
+    assert view.chips["key"].text() == "Key Bb minor", "the key chip follows the transposition"
+    view.practice.spelling.setCurrentIndex(1)
+    assert lane._names[:2] == ["C#", "A#m"], "the user's sharps choice still wins"
+    view.practice.spelling.setCurrentIndex(0)
     view.practice.capo.setValue(1)
     assert lane._names[:2] == ["C", "Am"], "with the capo on fret 1 you play the original shapes"
     view.seek(view.doc.annotations.chords[0].start + 0.1)
     assert view.practice.current_chord.text() == "C"
     assert view.practice.sounding.text() == "sounds as Db"
+
+
+def test_chords_are_spelled_for_a_minor_key(qtbot, library, tmp_path):
+    from moss_music.annotations import Key
+
+    track = add_demo_track(library, tmp_path / "minor", name="minor.wav")
+    ann = library.machine_annotations(track, "dsp")
+    ann.key = Key("C", "minor", 0.9)
+    ann.chords = [type(c)(c.start, c.end, {"C": "C:min", "A:min": "G#", "F": "D#", "G": "G"}[c.label], 0.9)
+                  for c in ann.chords]
+    library.save_analysis(library.get_track(track), backend="dsp", tasks=["key", "chords"], annotations=ann)
+    view = open_view(qtbot, library, track)
+    try:
+        lane = view.timeline.item("chords")
+        assert view.chips["key"].text() == "Key C minor"
+        assert lane._names[:3] == ["Cm", "Ab", "Cm"], "Ab in C minor, never G#"
+        view.practice.capo.setValue(3)
+        view.seek(view.doc.annotations.chords[1].start + 0.1)
+        assert view.practice.current_chord.text() == "F"
+        assert view.practice.sounding.text() == "sounds as Ab"
+    finally:
+        dispose(view)
 
 
 def test_practice_panel_shows_the_chord_countdown_and_the_sung_word(view):
