@@ -190,7 +190,14 @@ def _audio_stream(container: av.container.InputContainer, path: str) -> av.Audio
     if not container.streams.audio:
         container.close()
         raise AudioError(path, "unsupported", "the file has no audio stream")
-    return container.streams.audio[0]
+    stream = container.streams.audio[0]
+    context = stream.codec_context
+    # FFmpeg opens a stream in a codec it has no decoder for (WAV format tag 0x1234, 1024-bit PCM) without a context.
+    if context is None or not context.sample_rate or not context.channels:
+        container.close()
+        raise AudioError(path, "unsupported", "the audio is in an encoding no decoder here can read "
+                                              "(unknown codec or impossible sample format)")
+    return stream
 
 
 def _container_duration(container: av.container.InputContainer, stream: av.AudioStream) -> float:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from moss_music.annotations import TrackAnnotations
 from moss_music.audio import content_hash
+from moss_music.audio.hashing import HASH_SCHEME, is_current
 from moss_music.library import store
 from moss_music.library.db import make_engine, migrate
 from moss_music.library.scanner import Scanner, ScanProgress, ScanReport
@@ -137,18 +138,23 @@ class Library:
             return tracks[offset:offset + limit if limit else None]
 
     def record_rewrite(self, track_id: int) -> None:
-        """After the app rewrote a file's tags: new size, mtime and hash, and the analyses follow the audio."""
+        """After the app rewrote a file's tags: the same rescan any tag edit gets, in one step.
+
+        The content hash covers only the audio, so a tag write leaves it (and the analyses) as
+        they are; if the process dies before this runs, the next scan does exactly the same.
+        Only a track still on the legacy whole-file hash needs its analyses carried here,
+        because after the write its bytes no longer prove it is the same audio.
+        """
         track = self.get_track(track_id)
         if track is None:
             raise TrackNotFound(f"track {track_id} was removed from the library")
-        file_stat = os.stat(track.path)
-        new_hash = content_hash(track.path)
-        with self.write() as session:
-            row = session.get(Track, track_id)
-            old_hash = row.content_hash
-            row.size, row.mtime, row.content_hash = file_stat.st_size, file_stat.st_mtime, new_hash
-            if old_hash and old_hash != new_hash:
-                store.carry_analyses(session, track_id, old_hash, new_hash)
+        if track.content_hash and not is_current(track.content_hash, track.hash_scheme):
+            new_hash = content_hash(track.path)
+            with self.write() as session:
+                row = session.get(Track, track_id)
+                store.carry_analyses(session, track_id, row.content_hash, new_hash, producer_only=True)
+                row.content_hash, row.hash_scheme = new_hash, HASH_SCHEME
+        self.scan([track.path])
 
     def remove_track(self, track_id: int) -> None:
         with self.write() as session:

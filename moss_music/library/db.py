@@ -12,11 +12,22 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 10_000
-HEAD_REVISION = "0002"
+
+
+def _head_revision() -> str:
+    """The newest revision in ``migrations/versions``: a new migration file is all it takes to move it."""
+    head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    if head is None:
+        raise RuntimeError(f"no migrations found in {MIGRATIONS_DIR}")
+    return head
+
+
+HEAD_REVISION = _head_revision()
 
 
 def make_engine(url: str) -> Engine:

@@ -1,8 +1,13 @@
 """Folder scanning: find audio files, read their tags, keep the library in step with the disk.
 
 A rescan only stats files: unchanged size and mtime means nothing is read.
-New files are hashed, and a new path whose hash matches a track that vanished
-is treated as a move, so the track keeps its id, analyses and edits. Files that
+New and changed files are hashed by their audio (``moss_music.audio.hashing``:
+tags left out), so a tag edit by any program keeps the analyses, and a new path
+whose hash matches a track that vanished is treated as a move, so the track
+keeps its id, analyses and edits. Tracks hashed by the old whole-file scheme are
+rehashed once and their analyses carried over. One odd file never costs the
+batch: every per-file failure, even one the database refuses, is recorded on
+that file alone. Files that
 disappear are marked missing, never dropped; unreadable ones are recorded with
 the reason.
 """
@@ -14,17 +19,21 @@ import os
 import stat
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select, update
 
 from moss_music.audio import AUDIO_EXTENSIONS, AudioError, content_hash
+from moss_music.audio.hashing import HASH_SCHEME, is_current, legacy_content_hash
+from moss_music.library import store
 from moss_music.library.schema import LibraryFolder, Track, utcnow
 from moss_music.library.search import index_track
 from moss_music.library.tags import FileTags, read_tags
 
 BATCH_SIZE = 200
+READ_THREADS = min(4, os.cpu_count() or 1)
 
 ScanProgress = Callable[[int, int, str], None]
 """(files processed, files to process, current path)."""
@@ -69,6 +78,28 @@ class _ReadFile:
     digest: str | None
     tags: FileTags | None
     error: str | None
+    legacy_digest: str | None = None
+    """The pre-audio-hash scheme's hash, computed only while the library still holds such hashes."""
+
+
+@dataclass
+class _MatchState:
+    """What a scan matches new files against: known paths, and vanished or missing tracks by hash."""
+
+    known: dict[str, dict]
+    vanished: dict[str, dict]
+    vanished_by_hash: dict[str, str]
+    missing_by_hash: dict[str, int]
+
+    def take_vanished(self, digest: str | None) -> tuple[int, str] | None:
+        """(track id, its stored hash) of a vanished or missing track with this hash, claimed once."""
+        if not digest:
+            return None
+        old_path = self.vanished_by_hash.pop(digest, None)
+        if old_path is not None:
+            return self.vanished.pop(old_path)["id"], digest
+        track_id = self.missing_by_hash.pop(digest, None)
+        return (track_id, digest) if track_id is not None else None
 
 
 def walk_audio_files(root: str, errors: list[tuple[str, str]]) -> Iterable[tuple[str, os.stat_result]]:
@@ -125,6 +156,8 @@ class Scanner:
                     and previous["status"] != "missing":
                 if previous["status"] == "unreadable":
                     report.failed.append((item.path, previous["error"] or "unreadable"))
+                elif not is_current(previous["hash"], previous["scheme"]):
+                    to_read.append(item)  # made before the audio hash: rehash once, analyses follow
                 else:
                     report.unchanged += 1
             else:
@@ -159,71 +192,85 @@ class Scanner:
     def _known_tracks(self) -> dict[str, dict]:
         with self.library.session() as session:
             rows = session.execute(select(Track.id, Track.path, Track.size, Track.mtime, Track.status,
-                                          Track.content_hash, Track.error))
+                                          Track.content_hash, Track.hash_scheme, Track.error))
             return {row.path: {"id": row.id, "size": row.size, "mtime": row.mtime, "status": row.status,
-                               "hash": row.content_hash, "error": row.error} for row in rows}
+                               "hash": row.content_hash, "scheme": row.hash_scheme, "error": row.error}
+                    for row in rows}
 
     def _process(self, to_read: list[_FoundFile], known: dict[str, dict], vanished: dict[str, dict],
                  report: ScanReport) -> None:
-        moved_candidates = {info["hash"]: path for path, info in vanished.items() if info["hash"]}
-        missing_by_hash = self._missing_hashes()
+        state = _MatchState(known, vanished, {info["hash"]: path for path, info in vanished.items() if info["hash"]},
+                            self._missing_hashes())
+        with_legacy = any(info["hash"] and not is_current(info["hash"], info["scheme"]) for info in known.values())
         total = len(to_read)
-        for start in range(0, total, BATCH_SIZE):
-            if self.should_cancel():
-                break
-            # Reading and hashing happen outside the write transaction, which stays short.
-            batch = [self._read(item) for item in to_read[start:start + BATCH_SIZE]]
-            with self.library.write() as session:
-                for read in batch:
-                    self._store(session, read, known, vanished, moved_candidates, missing_by_hash, report)
-            if self.progress:
-                self.progress(min(start + BATCH_SIZE, total), total, to_read[min(start + BATCH_SIZE, total) - 1].path)
+        # Hashing reads whole files: threads overlap the disk and blake2b (both release the GIL).
+        with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
+            for start in range(0, total, BATCH_SIZE):
+                if self.should_cancel():
+                    break
+                # Reading and hashing happen outside the write transaction, which stays short.
+                batch = list(pool.map(lambda item: _read(item, with_legacy), to_read[start:start + BATCH_SIZE]))
+                with self.library.write() as session:
+                    for read in batch:
+                        self._store_one(session, read, state, report)
+                if self.progress:
+                    done = min(start + BATCH_SIZE, total)
+                    self.progress(done, total, to_read[done - 1].path)
 
     def _missing_hashes(self) -> dict[str, int]:
         with self.library.session() as session:
             rows = session.execute(select(Track.id, Track.content_hash).where(Track.status == "missing"))
             return {row.content_hash: row.id for row in rows if row.content_hash}
 
-    @staticmethod
-    def _read(item: _FoundFile) -> _ReadFile:
+    def _store_one(self, session, read: _ReadFile, state: _MatchState, report: ScanReport) -> None:
+        """Store one file inside a savepoint, so a row the database refuses is recorded as unreadable alone."""
         try:
-            digest = content_hash(item.path)
-        except OSError as error:
-            return _ReadFile(item, None, None, _os_reason(error))
-        try:
-            return _ReadFile(item, digest, read_tags(item.path), None)
-        except AudioError as error:
-            return _ReadFile(item, digest, None, error.reason)
-        except OSError as error:
-            return _ReadFile(item, digest, None, _os_reason(error))
+            with session.begin_nested():
+                outcome = self._store(session, read, state)
+        except Exception as error:  # noqa: BLE001 - one odd file must never cost the batch; say what broke
+            reason = f"the file's details could not be stored ({type(error).__name__}: {error})"
+            read = _ReadFile(read.found, read.digest, None, reason, read.legacy_digest)
+            with session.begin_nested():
+                outcome = self._store(session, read, state)
+        if read.error is not None:
+            report.failed.append((read.found.path, read.error))
+        else:
+            setattr(report, outcome, getattr(report, outcome) + 1)
 
-    def _store(self, session, read: _ReadFile, known, vanished, moved_candidates, missing_by_hash,
-               report: ScanReport) -> None:
+    @staticmethod
+    def _store(session, read: _ReadFile, state: _MatchState) -> str:
+        """Write one file's row; returns which report counter it belongs to ('added', 'updated', 'moved')."""
         item = read.found
         track: Track | None = None
-        if item.path in known:
-            track = session.get(Track, known[item.path]["id"])
-            report.updated += read.error is None
-        elif read.digest and (read.digest in moved_candidates or read.digest in missing_by_hash):
-            old_path = moved_candidates.pop(read.digest, None)
-            track_id = vanished.pop(old_path)["id"] if old_path else missing_by_hash.pop(read.digest)
-            track = session.get(Track, track_id)
-            report.moved += read.error is None
+        outcome = "added"
+        previous = state.known.get(item.path)
+        if previous is not None:
+            track = session.get(Track, previous["id"])
+            outcome = "updated"
+            if read.digest and _same_audio_as_legacy(previous, read):
+                store.carry_analyses(session, track.id, previous["hash"], read.digest, producer_only=True)
+        else:
+            matched = state.take_vanished(read.digest) or state.take_vanished(read.legacy_digest)
+            if matched is not None:
+                track = session.get(Track, matched[0])
+                outcome = "moved"
+                if read.digest and matched[1] != read.digest:
+                    store.carry_analyses(session, track.id, matched[1], read.digest, producer_only=True)
         if track is None:
             track = Track(path=item.path)
             session.add(track)
-            report.added += read.error is None
         track.path = item.path
         track.folder_id = item.folder_id if item.folder_id is not None else track.folder_id
-        track.size, track.mtime, track.content_hash = item.size, item.mtime, read.digest
+        track.size, track.mtime = item.size, item.mtime
+        track.content_hash, track.hash_scheme = read.digest, HASH_SCHEME if read.digest else None
         if read.error is not None:
             track.status, track.error = "unreadable", read.error
-            report.failed.append((item.path, read.error))
         else:
             track.status, track.error = "ok", None
             _apply_tags(track, read.tags)
         session.flush()
         index_track(session, track, None)
+        return outcome
 
     def _mark_missing(self, vanished: dict[str, dict]) -> int:
         if not vanished:
@@ -241,6 +288,31 @@ class Scanner:
             return
         with self.library.write() as session:
             session.execute(update(LibraryFolder).where(LibraryFolder.path.in_(roots)).values(last_scan_at=utcnow()))
+
+
+def _read(item: _FoundFile, with_legacy: bool) -> _ReadFile:
+    """Hash and tags of one file; never raises, whatever the file holds."""
+    try:
+        digest = content_hash(item.path)
+        legacy = legacy_content_hash(item.path) if with_legacy else None
+    except OSError as error:
+        return _ReadFile(item, None, None, _os_reason(error))
+    except Exception as error:  # noqa: BLE001 - one odd file must never cost the batch; say what broke
+        return _ReadFile(item, None, None, f"the file could not be read ({type(error).__name__}: {error})")
+    try:
+        return _ReadFile(item, digest, read_tags(item.path), None, legacy)
+    except AudioError as error:
+        return _ReadFile(item, digest, None, error.reason, legacy)
+    except OSError as error:
+        return _ReadFile(item, digest, None, _os_reason(error), legacy)
+    except Exception as error:  # noqa: BLE001
+        return _ReadFile(item, digest, None, f"the file could not be read ({type(error).__name__}: {error})", legacy)
+
+
+def _same_audio_as_legacy(previous: dict, read: _ReadFile) -> bool:
+    """A track hashed by the old scheme whose file still has the same bytes: its analyses are this audio's."""
+    return bool(previous["hash"]) and not is_current(previous["hash"], previous["scheme"]) \
+        and read.legacy_digest == previous["hash"]
 
 
 def _apply_tags(track: Track, tags: FileTags) -> None:

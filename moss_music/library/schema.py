@@ -54,6 +54,8 @@ class Track(Base):
     size: Mapped[int] = mapped_column(Integer, default=0)
     mtime: Mapped[float] = mapped_column(Float, default=0.0)
     content_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    hash_scheme: Mapped[int | None] = mapped_column(Integer)
+    """Which ``moss_music.audio.hashing`` scheme made ``content_hash`` (None: the legacy sampled hash)."""
     status: Mapped[str] = mapped_column(String(16), default="ok", index=True)
     """'ok', 'missing' (file gone since the last scan) or 'unreadable' (see ``error``)."""
     error: Mapped[str | None] = mapped_column(Text)

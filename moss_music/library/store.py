@@ -133,10 +133,13 @@ def clear_user_layer(session: Session, track_id: int, layer: str | None = None) 
     session.execute(query)
 
 
-def carry_analyses(session: Session, track_id: int, old_hash: str, new_hash: str) -> None:
-    """Give a rewritten file (new bytes, same audio) the analyses of its old content hash.
+def carry_analyses(session: Session, track_id: int, old_hash: str, new_hash: str, *,
+                   producer_only: bool = False) -> None:
+    """Give a track whose content hash changed (same audio) the analyses of its old hash.
 
-    They move when no other track still has the old content, and are copied when one does.
+    They move when no other track still has the old hash, and are copied when one does.
+    ``producer_only`` is for upgrading legacy hashes, which sampled the file and could be
+    shared by different recordings: then only analyses that were run for this track follow it.
     """
     shared = session.scalar(select(func.count(Track.id)).where(Track.content_hash == old_hash,
                                                                 Track.id != track_id))
@@ -144,6 +147,9 @@ def carry_analyses(session: Session, track_id: int, old_hash: str, new_hash: str
     for analysis in analyses_for(session, old_hash):
         if analysis.cache_key in existing:
             continue
+        if shared and producer_only and analysis.track_id != track_id:
+            continue
+        existing.add(analysis.cache_key)
         if not shared:
             analysis.content_hash = new_hash
             continue

@@ -8,6 +8,7 @@ probe.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -95,7 +96,7 @@ def _fill_from_mapping(tags: FileTags, mapping) -> None:
         if target == "year":
             tags.year = _year(text)
         elif target == "track_number":
-            tags.track_number = _int(text.split("/")[0])
+            tags.track_number = _track_number(text)
         elif target and getattr(tags, target) is None:
             setattr(tags, target, text)
         elif len(tags.extra) < 64 and len(text) < 2000:
@@ -123,11 +124,26 @@ def _year(text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+# SQLite integers are 64-bit and a stream property or track number beyond this is a broken tag anyway.
+_INT_LIMIT = 2**31 - 1
+_TRACK_NUMBER = re.compile(r"^\s*0*(\d{1,6})\s*(?:/.*)?$")
+
+
+def _track_number(text: str) -> int | None:
+    """'3', '03', '3/12' -> 3; anything else ('inf', '1e400', 23 digits) is not a track number."""
+    match = _TRACK_NUMBER.match(text)
+    return int(match.group(1)) if match else None
+
+
 def _int(value) -> int | None:
+    """A whole number within SQLite's and Qt's comfort, or None: tags hold 'inf', '1e400' and worse."""
     try:
-        return int(float(str(value).strip())) if value not in (None, "") else None
+        number = float(str(value).strip()) if value not in (None, "") else None
     except (TypeError, ValueError):
         return None
+    if number is None or not math.isfinite(number) or abs(number) > _INT_LIMIT:
+        return None
+    return int(number)
 
 
 def _positive(value) -> float | None:
@@ -135,4 +151,4 @@ def _positive(value) -> float | None:
         number = float(value)
     except (TypeError, ValueError):
         return None
-    return number if number > 0 else None
+    return number if math.isfinite(number) and number > 0 else None
