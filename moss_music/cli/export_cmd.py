@@ -85,13 +85,18 @@ def run(args: argparse.Namespace, ctx) -> int:
         chord_markers=args.chord_markers, midi_lyrics_per_word=not args.lyrics_per_line, transpose=args.transpose,
         prefer_flats=True if args.flats else False if args.sharps else None,
     )
-    report = export_tracks(ctx.library, ids, formats, args.out, options=options, force=args.force)
+    try:
+        report = export_tracks(ctx.library, ids, formats, args.out, options=options, force=args.force)
+    except OSError as error:
+        raise UsageError(f"cannot write into --out {args.out}: {error.strerror or error}") from None
     if args.json:
         ctx.print_json(report.to_json())
     else:
         for item in report.items:
             if item.status == "written":
                 print(f"wrote {item.path}")
+                for warning in item.warnings:
+                    print(f"warning: {item.format} {item.path}: {warning}", file=sys.stderr)
             else:
                 where = item.path or f"track {item.track_id}"
                 print(f"{item.status}: {item.format} for {where}: {item.message}", file=sys.stderr)

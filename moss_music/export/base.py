@@ -11,7 +11,8 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -24,6 +25,10 @@ class NothingToExport(Exception):
     """The track lacks the layers a format needs (e.g. LRC without lyrics): skipped, not failed."""
 
 
+class IncompleteExport(Exception):
+    """The file would lack what its format promises (a Reaper project without its audio): failed, not written."""
+
+
 @dataclass(frozen=True)
 class TrackInfo:
     """What exporters need from the library row besides the annotations."""
@@ -34,6 +39,8 @@ class TrackInfo:
     duration: float | None = None
     path: str = ""
     """The audio file (cue sheets and Reaper projects point at it)."""
+    output_path: str = ""
+    """Where the export is being written ('' when only rendered): cue sheets name the audio relative to it."""
 
     @classmethod
     def from_track(cls, track) -> TrackInfo:
@@ -56,6 +63,9 @@ class ExportOptions:
     """Also put a marker at every chord change (MIDI and Reaper project; DAWs that hide text events)."""
     midi_lyrics_per_word: bool = True
     """One lyric event per word when word times are known (karaoke), else per line."""
+    midi_text_encoding: str = "utf-8"
+    """Text events in .mid files: 'utf-8' (MuseScore, DAWs) or 'latin-1' (the SMF default mido and
+    pretty_midi decode with). .kar files are always Latin-1 when the text fits (karaoke players)."""
     transpose: int = 0
     """Semitones added to every chord name and the key in sheets."""
     prefer_flats: bool | None = None
@@ -65,38 +75,79 @@ class ExportOptions:
 
 
 class Writer:
-    """One export format: a name, a file extension, the layers it needs and how to render them."""
+    """One export format: a name, a file extension, the layers it needs and how to render them.
+
+    ``render`` may call ``warn`` for something the user should know although the
+    file is usable (a PDF missing glyphs for some script); ``write`` returns the
+    warnings with the path so batch reports can show them.
+    """
 
     name: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+    """What the format is for, in a few words, for menus ('Synced lyrics (LRC)')."""
     extension: ClassVar[str] = ""
     """Appended to the audio file's stem: 'song' + '.lrc'."""
     description: ClassVar[str] = ""
     needs: ClassVar[tuple[str, ...]] = ()
     """Layers of which at least one must be present; empty = always writable."""
     binary: ClassVar[bool] = False
+    warnings: list[str]
+
+    def __init__(self) -> None:
+        self.warnings = []
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
 
     def check(self, annotations: TrackAnnotations) -> None:
-        if self.needs and not set(self.needs) & set(annotations.present_layers()):
-            raise NothingToExport(f"{self.name}: the track has no {' or '.join(self.needs)} yet (analyse it first)")
+        """NothingToExport with a reason a user can act on, when no layer the format needs is there."""
+        present = set(annotations.present_layers())
+        if not self.needs or set(self.needs) & present:
+            return
+        if not present - {"raw"}:
+            raise NothingToExport("the track has not been analysed yet (analyse it first)")
+        wanted = " or ".join(self.needs)
+        hint = " (add them with `moss-music lyrics import TRACK FILE`)" if "lyrics" in self.needs else ""
+        raise NothingToExport(f"the analysis has no {wanted}{hint}")
 
     def render(self, annotations: TrackAnnotations, info: TrackInfo, options: ExportOptions) -> str | bytes:
         raise NotImplementedError
 
     def write(self, annotations: TrackAnnotations, info: TrackInfo, path: str | os.PathLike[str],
               options: ExportOptions | None = None) -> Path:
-        """Render and write atomically; raises NothingToExport when there is nothing to say."""
+        """Render and write atomically; raises NothingToExport when there is nothing to say.
+
+        Warnings from the render are left in ``self.warnings``.
+        """
+        self.warnings = []
         self.check(annotations)
+        if not info.output_path:
+            info = replace(info, output_path=os.fspath(path))
         data = self.render(annotations, info, options or ExportOptions())
         payload = data if isinstance(data, bytes) else data.encode("utf-8")
         return atomic_write_bytes(path, payload)
+
+
+_UMASK_LOCK = threading.Lock()
+
+
+def _current_umask() -> int:
+    """The process umask (read by setting and restoring it: the only portable way)."""
+    with _UMASK_LOCK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], payload: bytes) -> Path:
     """Write next to the target and rename over it, so readers see the old file or the new one, never half."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    # A short temp name: the target's own may already be as long as the file system allows.
+    handle, temp_name = tempfile.mkstemp(prefix=".moss-export-", suffix=".part", dir=target.parent)
     try:
+        if os.name == "posix":  # mkstemp makes 0600; an export is an ordinary file, as the umask says
+            os.fchmod(handle, 0o666 & ~_current_umask())
         with os.fdopen(handle, "wb") as out:
             out.write(payload)
             out.flush()

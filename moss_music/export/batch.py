@@ -7,13 +7,14 @@ cancelled between files.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from moss_music.export.base import ExportOptions, NothingToExport, TrackInfo
+from moss_music.export.base import ExportOptions, IncompleteExport, NothingToExport, TrackInfo
 from moss_music.export.registry import get_writer
 from moss_music.export.safe_write import TagWriteError
 from moss_music.export.tags import TagChange, TagOptions, TagResult, preview_tags, write_tags
@@ -22,6 +23,8 @@ Progress = Callable[[int, int, str], None]
 """(steps done, steps in all, what is being done)."""
 
 _UNSAFE_NAME_CHARS = '<>:"/\\|?*\0'
+NAME_MAX_BYTES = 255
+"""The longest file name (in UTF-8 bytes) ext4, XFS, Btrfs, APFS and NTFS all accept."""
 
 
 @dataclass
@@ -32,6 +35,8 @@ class ExportItem:
     status: str
     """'written', 'skipped' (nothing to export), 'exists' (not overwritten) or 'failed'."""
     message: str = ""
+    warnings: list[str] = field(default_factory=list)
+    """Written, but the user should know (e.g. a PDF without glyphs for some script)."""
 
 
 @dataclass
@@ -48,7 +53,7 @@ class ExportReport:
         return not self.by_status("failed") and not self.by_status("exists")
 
     def to_json(self) -> dict[str, Any]:
-        return {"cancelled": self.cancelled, "items": [item.__dict__ for item in self.items]}
+        return {"cancelled": self.cancelled, "items": [dict(item.__dict__) for item in self.items]}
 
 
 def safe_file_stem(name: str) -> str:
@@ -69,13 +74,28 @@ def output_stems(tracks: Sequence) -> dict[int, str]:
     return stems
 
 
+def output_name(stem: str, extension: str, limit: int = NAME_MAX_BYTES) -> str:
+    """'<stem><extension>' within ``limit`` UTF-8 bytes.
+
+    A stem that does not fit is cut at a character boundary and given a short
+    hash of the whole stem, so two long names sharing a beginning stay apart.
+    """
+    name = stem + extension
+    if len(name.encode("utf-8")) <= limit:
+        return name
+    tag = "~" + hashlib.blake2b(stem.encode("utf-8"), digest_size=4).hexdigest()
+    budget = limit - len(extension.encode("utf-8")) - len(tag)
+    cut = stem.encode("utf-8")[:max(budget, 1)].decode("utf-8", "ignore").rstrip(" .")
+    return f"{cut}{tag}{extension}"
+
+
 def planned_targets(library, track_ids: Iterable[int], formats: Sequence[str],
                     out_dir: str | os.PathLike[str]) -> list[Path]:
     """Every file an export would write (so a dialog can ask before overwriting any of them)."""
     writers = [get_writer(name) for name in formats]
     tracks = [t for t in (library.get_track(i) for i in track_ids) if t is not None]
     stems = output_stems(tracks)
-    return [Path(out_dir) / f"{stems[t.id]}{w.extension}" for t in tracks for w in writers]
+    return [Path(out_dir) / output_name(stems[t.id], w.extension) for t in tracks for w in writers]
 
 
 def export_tracks(library, track_ids: Iterable[int], formats: Sequence[str], out_dir: str | os.PathLike[str], *,
@@ -98,13 +118,19 @@ def export_tracks(library, track_ids: Iterable[int], formats: Sequence[str], out
                              for w in writers]
             done += len(writers)
             continue
-        annotations = library.annotations_for(track_id)
-        info = TrackInfo.from_track(track)
+        try:
+            annotations = library.annotations_for(track_id)
+            info = TrackInfo.from_track(track)
+        except Exception as error:  # noqa: BLE001 - one unreadable analysis must not stop the batch
+            report.items += [ExportItem(track_id, w.name, None, "failed", f"cannot read the analysis: {error}")
+                             for w in writers]
+            done += len(writers)
+            continue
         for writer in writers:
             if should_cancel and should_cancel():
                 report.cancelled = True
                 return report
-            target = out / f"{stems[track_id]}{writer.extension}"
+            target = out / output_name(stems[track_id], writer.extension)
             if progress:
                 progress(done, total, f"{writer.name}: {target.name}")
             report.items.append(_export_one(writer, annotations, info, target, options, force, track_id))
@@ -115,15 +141,20 @@ def export_tracks(library, track_ids: Iterable[int], formats: Sequence[str], out
 
 
 def _export_one(writer, annotations, info, target: Path, options, force: bool, track_id: int) -> ExportItem:
-    if target.exists() and not force:
-        return ExportItem(track_id, writer.name, str(target), "exists", "already exists (overwrite with --force)")
     try:
+        if target.exists() and not force:
+            return ExportItem(track_id, writer.name, str(target), "exists", "already exists (overwrite with --force)")
         writer.write(annotations, info, target, options)
     except NothingToExport as reason:
         return ExportItem(track_id, writer.name, None, "skipped", str(reason))
+    except IncompleteExport as reason:
+        return ExportItem(track_id, writer.name, str(target), "failed", str(reason))
+    except OSError as error:
+        return ExportItem(track_id, writer.name, str(target), "failed", error.strerror or str(error))
     except Exception as error:  # noqa: BLE001 - one bad track must not stop a batch; the reason is reported
         return ExportItem(track_id, writer.name, str(target), "failed", f"{type(error).__name__}: {error}")
-    return ExportItem(track_id, writer.name, str(target), "written")
+    warnings = list(writer.warnings)
+    return ExportItem(track_id, writer.name, str(target), "written", "; ".join(warnings), warnings)
 
 
 # -- tags ------------------------------------------------------------------------------------

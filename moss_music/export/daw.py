@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from pathlib import Path
 
 from moss_music.annotations import Section, TrackAnnotations
-from moss_music.export.base import APP_CREDIT, ExportOptions, TrackInfo, Writer
+from moss_music.export.base import APP_CREDIT, ExportOptions, IncompleteExport, TrackInfo, Writer
 from moss_music.export.naming import chord_name, is_no_chord, meter, section_names, tempo_bpm, track_end
 from moss_music.export.timecode import cue_stamp, short_clock_stamp
 
 MAX_CUE_TRACKS = 99
 REAPER_CSV_HEADER = ("#", "Name", "Start", "End", "Length")
-# Reaper's media source types by file extension; other containers are left for the user to add.
-_RPP_SOURCES = {".wav": "WAVE", ".wave": "WAVE", ".aif": "WAVE", ".aiff": "WAVE", ".mp3": "MP3",
-                ".flac": "FLAC", ".ogg": "VORBIS", ".oga": "VORBIS", ".opus": "OPUS"}
+# Reaper's media source types by file extension. MP4-family audio (M4A/AAC/ALAC) and WMA are decoded by
+# Reaper's video source (FFmpeg/VLC/Media Foundation/AVFoundation), which is how Reaper saves them itself.
+_RPP_SOURCES = {".wav": "WAVE", ".wave": "WAVE", ".aif": "WAVE", ".aiff": "WAVE", ".aifc": "WAVE", ".mp3": "MP3",
+                ".flac": "FLAC", ".ogg": "VORBIS", ".oga": "VORBIS", ".opus": "OPUS", ".wv": "WAVPACK",
+                ".m4a": "VIDEO", ".m4b": "VIDEO", ".mp4": "VIDEO", ".aac": "VIDEO", ".alac": "VIDEO",
+                ".wma": "VIDEO"}
 _CUE_FILE_TYPES = {".mp3": "MP3", ".aif": "AIFF", ".aiff": "AIFF"}
 
 
@@ -62,17 +66,28 @@ class RppWriter(Writer):
             chords = [c for c in sorted(annotations.chords, key=lambda c: c.start) if not is_no_chord(c)]
             for i, chord in enumerate(chords, start=1):
                 out.append(f"  MARKER {i} {chord.start:.6f} {rpp_string(chord_name(chord.label, options))} 0")
-        source = _RPP_SOURCES.get(Path(info.path).suffix.lower()) if info.path else None
+        source = rpp_source_type(info.path)
+        length = track_end(annotations, info.duration)
         out.append("  <TRACK")
         out.append(f"    NAME {rpp_string(info.title or 'Song')}")
-        if source:
-            length = track_end(annotations, info.duration)
-            out += ["    <ITEM", "      POSITION 0", f"      LENGTH {length:.6f}",
-                    f"      NAME {rpp_string(Path(info.path).name)}", f"      <SOURCE {source}",
-                    f"        FILE {rpp_string(str(Path(info.path).resolve()))}", "      >", "    >"]
+        out += ["    <ITEM", "      POSITION 0", f"      LENGTH {length:.6f}",
+                f"      NAME {rpp_string(Path(info.path).name)}", f"      <SOURCE {source}",
+                f"        FILE {rpp_string(str(Path(info.path).resolve()))}", "      >", "    >"]
         out.append("  >")
         out.append(">")
         return "\n".join(out) + "\n"
+
+
+def rpp_source_type(path: str) -> str:
+    """Reaper's source type for the audio file; IncompleteExport when there is none (the project would be
+    missing the audio it promises)."""
+    if not path:
+        raise IncompleteExport("the track has no audio file to put in the project")
+    suffix = Path(path).suffix.lower()
+    if suffix not in _RPP_SOURCES:
+        raise IncompleteExport(f"Reaper projects can hold {', '.join(sorted(_RPP_SOURCES))} audio, "
+                               f"not {suffix or 'files without an extension'}; use the region list (reaper) instead")
+    return _RPP_SOURCES[suffix]
 
 
 def rpp_string(text: str) -> str:
@@ -115,7 +130,7 @@ class CueSheetWriter(Writer):
     needs = ("sections",)
 
     def render(self, annotations: TrackAnnotations, info: TrackInfo, options: ExportOptions) -> str:
-        audio = Path(info.path).name if info.path else f"{info.title or 'song'}.wav"
+        audio = cue_file_path(info)
         file_type = _CUE_FILE_TYPES.get(Path(audio).suffix.lower(), "WAVE")
         out = [f'REM COMMENT "{APP_CREDIT}"']
         if info.artist:
@@ -135,6 +150,20 @@ class CueSheetWriter(Writer):
                 out.append("    INDEX 00 00:00:00")  # audio before the first section is track 1's pregap
             out.append(f"    INDEX 01 {cue_stamp(section.start)}")
         return "\n".join(out) + "\n"
+
+
+def cue_file_path(info: TrackInfo) -> str:
+    """The audio as the cue sheet's FILE line names it: relative to the .cue (players resolve it from there)."""
+    if not info.path:
+        return f"{info.title or 'song'}.wav"
+    if not info.output_path:
+        return Path(info.path).name
+    audio = os.path.abspath(info.path)
+    try:
+        relative = os.path.relpath(audio, os.path.dirname(os.path.abspath(info.output_path)))
+    except ValueError:  # another drive (Windows): only an absolute path reaches it
+        return audio
+    return relative
 
 
 def _cue_string(text: str) -> str:

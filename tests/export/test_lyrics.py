@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from moss_music.annotations import LyricLine, TrackAnnotations, Word
+from moss_music.annotations import LyricLine, Tempo, TrackAnnotations, Word
 from moss_music.export import ExportOptions, TrackInfo, get_writer, import_lyrics, lyrics_from_tags, parse_lrc
 from moss_music.export.lyrics import parse_subtitles, read_lyrics_file
 from moss_music.export.tags import TagOptions, write_tags
@@ -76,8 +78,10 @@ def test_vtt_escapes_markup_characters():
 def test_lrc_writer_skips_tracks_without_lyrics():
     from moss_music.export import NothingToExport
 
-    with pytest.raises(NothingToExport, match="lyrics"):
+    with pytest.raises(NothingToExport, match="analyse it first"):
         get_writer("lrc").check(TrackAnnotations(duration=3.0))
+    with pytest.raises(NothingToExport, match="^the analysis has no lyrics"):
+        get_writer("lrc").check(TrackAnnotations(duration=3.0, tempo=Tempo(120.0)))
 
 
 def test_parser_reads_real_world_lrc_variants():
@@ -140,3 +144,49 @@ def test_file_without_lyric_tags_gives_nothing(tmp_path):
 def test_word_only_lines_are_written_from_their_words():
     ann = TrackAnnotations(lyrics=[LyricLine(1.0, 2.0, "", [Word(1.0, 1.5, "just"), Word(1.5, 2.0, "words")])])
     assert parse_lrc(render("lrc", ann)).lines[0].text == "just words"
+
+
+def test_enhanced_lrc_uses_the_a2_form(annotations):
+    """Issue 14.5: a space after the line stamp, the first word not stamped twice, an end stamp."""
+    text = render("elrc", annotations)
+    first = next(row for row in text.splitlines() if "Hello" in row)
+    stamp = r"\d\d:\d\d\.\d\d"
+    assert re.fullmatch(rf"\[{stamp}\] Hello <{stamp}>my <{stamp}>old <{stamp}>friend <{stamp}>", first), first
+
+
+def test_kid3_imports_each_enhanced_lrc_word_once(annotations, tmp_path):
+    """kid3-cli turns the enhanced LRC into ID3 SYLT entries: one per word plus each line's end."""
+    from mutagen.id3 import ID3
+
+    from tests.export.tools import require, run
+
+    kid3 = require("kid3-cli")
+    lrc = tmp_path / "song.lrc"
+    lrc.write_text(render("elrc", annotations), encoding="utf-8")
+    mp3 = write_song(tmp_path / "song.mp3", seconds=24.0)
+    result = run([kid3, "-c", f"set SYLT:'{lrc}' ''", str(mp3)])
+    assert result.returncode == 0, result.stderr
+    entries = ID3(mp3).getall("SYLT")[0].text
+    words = [w for line in annotations.lyrics for w in line.words]
+    texts = [text.strip() for text, _ in entries if text.strip()]
+    assert texts == [w.text for w in words] + ["Sing it loud"]
+    for (_text, ms), word in zip([e for e in entries if e[0].strip()], words):
+        assert ms == pytest.approx(word.start * 1000, abs=5)
+
+
+def test_srt_shows_markup_like_lyrics_as_written(tmp_path):
+    """Issue 14.8: '<b>' in a lyric was rendered bold; FFmpeg (what mpv and many players use) is the reader."""
+    from tests.export.tools import require, run
+
+    ffmpeg = require("ffmpeg")
+    line = "I said <b>no</b> and {\\i1}maybe{\\i0} <3"
+    song = TrackAnnotations(duration=4.0, lyrics=[LyricLine(1.0, 2.0, line)])
+    srt = tmp_path / "song.srt"
+    srt.write_text(render("srt", song), encoding="utf-8")
+    result = run([ffmpeg, "-loglevel", "error", "-y", "-i", str(srt), str(tmp_path / "song.ass")])
+    assert result.returncode == 0, result.stderr
+    dialogue = next(row for row in (tmp_path / "song.ass").read_text(encoding="utf-8").splitlines()
+                    if row.startswith("Dialogue:"))
+    shown = dialogue.split(",,", 1)[1].split(",", 4)[-1].replace("\u2060", "")
+    assert shown == line and "{\\b1}" not in dialogue
+    assert [cue.text for cue in parse_subtitles(srt.read_text(encoding="utf-8"))] == [line]
