@@ -1,8 +1,11 @@
 """The main window: sidebar, library table (or the empty state), search, queue panel, status bar.
 
-It wires widgets to services and to each other; the widgets themselves only
-emit what the user asked for. Everything that touches the DB, the disk or the
-queue goes through ``BackgroundRunner``.
+It lays the widgets out and wires them to three controllers, which do the work
+on pool threads and answer with signals: ``ScanController`` (adding music),
+``AnalysisController`` (backends, queueing, automatic analysis of new files,
+workers, finished-job announcements on the app's event hub) and
+``DemoController`` (the first-run demo song). The widgets themselves only emit
+what the user asked for.
 """
 
 from __future__ import annotations
@@ -22,16 +25,17 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
     QSplitter,
     QStackedWidget,
     QToolBar,
     QToolButton,
     QWidget,
 )
-from sqlalchemy import func, select
 
+from desktop.events import app_events, follow_track
 from desktop.export_dialog import ExportDialog, TagDialog
-from desktop.first_run.demo import ensure_demo_song
+from desktop.first_run.demo_flow import DemoController
 from desktop.first_run.empty_state import EmptyState
 from desktop.library import query
 from desktop.library.analyze_dialog import AnalyzeDialog
@@ -39,18 +43,19 @@ from desktop.library.columns import BACKEND_LABELS
 from desktop.library.folder_watch import FolderWatcher
 from desktop.library.model import TrackTableModel
 from desktop.library.query import TrackFilter
+from desktop.library.scanning import ScanController, describe_scan, scan_label
 from desktop.library.sidebar import Sidebar
 from desktop.library.view import LibraryView
+from desktop.queue.analysis import AnalysisController
 from desktop.queue.panel import QueuePanel
 from desktop.services import BackgroundRunner, describe_error
-from desktop.settings.backends import BackendInfo, describe_backends
+from desktop.settings.backends import BackendInfo
 from desktop.settings.store import SettingsStore
 from desktop.status import StatusBar
 from desktop.theme import icon
-from desktop.track_view import TrackViewWindow, open_track_view
+from desktop.track_view import open_track_view
 from desktop.watcher import ChangeWatcher
 from moss_music.audio import AUDIO_EXTENSIONS
-from moss_music.library.schema import Job
 from moss_music.paths import DataDir
 
 log = logging.getLogger(__name__)
@@ -58,6 +63,9 @@ log = logging.getLogger(__name__)
 SEARCH_DEBOUNCE_MS = 150
 SIDEBAR_REFRESH_MS = 2000
 """Smart-list counts and filter choices are re-read at most this often while jobs change."""
+SIDEBAR_WIDTH = 260
+SIDEBAR_MIN_WIDTH = 220
+QUEUE_HEIGHT = 200
 
 
 class MainWindow(QMainWindow):
@@ -65,25 +73,32 @@ class MainWindow(QMainWindow):
     """A ``ScanReport`` (tests and the status bar listen)."""
     enqueued = Signal(list)
     """Job ids just queued."""
-    _scan_progress = Signal(int, int, str)
+    track_view_opened = Signal(object)
+    """A track view this window opened (the demo's, or a double-clicked track's)."""
 
-    def __init__(self, library, data_dir: DataDir, settings: SettingsStore | None = None, parent=None) -> None:
+    def __init__(self, library, data_dir: DataDir, settings: SettingsStore | None = None, parent=None,
+                 start_workers: bool = False) -> None:
+        """``start_workers``: start local consumers whenever work is queued (the app; not tests)."""
         super().__init__(parent)
         self.library = library
         self.data_dir = data_dir
         self.settings = settings or SettingsStore(data_dir.settings_file)
         self.runner = BackgroundRunner(self)
         self.runner.error.connect(self.show_message)
-        self.backends: dict[str, BackendInfo] = {}
         self.library_total = 0
-        self.launchers: list = []
-        self._scan_queue: list[list[str]] = []
-        self._scanning = False
         self._folders: list[tuple[int, str, int]] = []
         self._sidebar_loading = False
         self._sidebar_again = False
+        self._shut_down = False
+        self._settings_dialog = None
+        self.demo_track_id: int | None = None
         self.confirm = self._confirm_dialog
         """Asks the user yes/no; replaced in tests, where no modal dialog can be answered."""
+
+        self.scans = ScanController(library, self.runner, self)
+        self.analysis = AnalysisController(library, data_dir, self.settings, self.runner, self,
+                                           start_workers=start_workers)
+        self.demo = DemoController(library, data_dir, self.runner, self)
 
         self.setWindowTitle("MOSS-Music Studio")
         self.setObjectName("mainWindow")
@@ -97,17 +112,24 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty_state)
         self.stack.addWidget(self.view)
+        # The sidebar scrolls rather than forcing a window taller than a 720-pixel laptop screen.
+        self.sidebar_scroll = QScrollArea(objectName="sidebarScroll")
+        self.sidebar_scroll.setWidget(self.sidebar)
+        self.sidebar_scroll.setWidgetResizable(True)
+        self.sidebar_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.sidebar_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.sidebar_scroll.setMinimumWidth(SIDEBAR_MIN_WIDTH)
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.sidebar)
+        splitter.addWidget(self.sidebar_scroll)
         splitter.addWidget(self.stack)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([270, 1170])
+        splitter.setSizes([SIDEBAR_WIDTH, 1440 - SIDEBAR_WIDTH])
         splitter.setHandleWidth(1)
         splitter.setChildrenCollapsible(False)
-        self.sidebar.setMinimumWidth(230)
         self.setCentralWidget(splitter)
 
         self.queue_panel = QueuePanel(library, data_dir, self.runner)
+        self.queue_panel.auto_analyse = self.settings.auto_analyse
         self.queue_dock = QDockWidget("Analysis queue", self)
         self.queue_dock.setObjectName("queueDock")
         self.queue_dock.setWidget(self.queue_panel)
@@ -115,17 +137,15 @@ class MainWindow(QMainWindow):
                                     | QDockWidget.DockWidgetFeature.DockWidgetFloatable
                                     | QDockWidget.DockWidgetFeature.DockWidgetClosable)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.queue_dock)
-        self.resizeDocks([self.queue_dock], [230], Qt.Orientation.Vertical)
+        self.resizeDocks([self.queue_dock], [QUEUE_HEIGHT], Qt.Orientation.Vertical)
 
         self.status = StatusBar(data_dir, self.runner)
         self.setStatusBar(self.status)
         self.status.set_backend(self.settings.default_backend)
-        self.status.expected_lanes = self.worker_lanes()
+        self.status.expected_lanes = self.analysis.worker_lanes()
 
         self._build_toolbar()
         self.watcher = ChangeWatcher(library, self.runner, self)
-        self._track_view_marks: dict[int, object] = {}
-        """Per open track view: the newest finished job it has been reloaded for."""
         self.folder_watcher = FolderWatcher(self.runner, self)
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DEBOUNCE_MS)
         self._search_timer.timeout.connect(self.apply_filter)
@@ -137,7 +157,8 @@ class MainWindow(QMainWindow):
 
         self.apply_filter()
         self.refresh_sidebar()
-        self.refresh_backends()
+        self.analysis.refresh_backends()
+        self.analysis.poll_finished()
         self.queue_panel.refresh()
         self.watcher.start()
         self.status.start()
@@ -158,8 +179,8 @@ class MainWindow(QMainWindow):
         self.rescan_action.setToolTip("Look for new, changed and missing files in all library folders")
         self.rescan_action.triggered.connect(self.rescan_all)
         self.analyze_action = QAction(icon("analyze"), "Analyze", self)
-        self.analyze_action.setToolTip("Analyze the selected tracks with the default backend (right-click for more)")
         self.analyze_action.triggered.connect(self.analyze_selected)
+        self._update_analyze_action()
         bar.addAction(self.add_folder_action)
         bar.addAction(self.rescan_action)
         bar.addAction(self.analyze_action)
@@ -171,7 +192,8 @@ class MainWindow(QMainWindow):
         self.search_box.setPlaceholderText("Search titles, artists, captions, lyrics, tags…  (e.g. mellow acoustic D minor)")
         self.search_box.setClearButtonEnabled(True)
         self.search_box.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
-        self.search_box.setMinimumWidth(460)
+        self.search_box.setMinimumWidth(340)
+        self.search_box.setMaximumWidth(560)
         bar.addWidget(self.search_box)
         spacer2 = QWidget()
         spacer2.setFixedWidth(12)
@@ -211,7 +233,21 @@ class MainWindow(QMainWindow):
         self.watcher.jobs_changed.connect(self._jobs_changed)
         self.watcher.library_changed.connect(self._library_changed)
         self.folder_watcher.rescan_needed.connect(self.scan_paths)
-        self._scan_progress.connect(self._show_scan_progress)
+        self.status.lanes_changed.connect(self.queue_panel.set_live_lanes)
+
+        self.scans.started.connect(lambda paths: self.status.showMessage(f"Scanning {scan_label(paths)}…"))
+        self.scans.progress.connect(self._show_scan_progress)
+        self.scans.finished.connect(self._scan_done)
+        self.scans.failed.connect(self.show_message)
+
+        self.analysis.backends_changed.connect(self._backends_known)
+        self.analysis.enqueued.connect(self._enqueued)
+        self.analysis.workers_started.connect(self.status.poll)
+        self.analysis.message.connect(self.show_message)
+
+        self.demo.progress.connect(self._demo_progress)
+        self.demo.ready.connect(self._demo_ready)
+        self.demo.failed.connect(self._demo_failed)
 
     # -- filtering ---------------------------------------------------------------------------
 
@@ -228,7 +264,8 @@ class MainWindow(QMainWindow):
         filtered = self.model.filter.has_filters or self.model.filter.smart_list != "all" \
             or self.model.filter.folder_id is not None
         empty_library = count == 0 and not filtered and self.library_total == 0
-        self.stack.setCurrentWidget(self.empty_state if empty_library else self.view)
+        # While the demo is being prepared its progress is on the empty page: stay there until it opens.
+        self.stack.setCurrentWidget(self.empty_state if empty_library or self.demo.running else self.view)
         if count == 0 and filtered:
             self.status.showMessage("No tracks match — clear the search or filters to see more", 5000)
 
@@ -261,7 +298,7 @@ class MainWindow(QMainWindow):
         self.sidebar.set_folders(folders)
         self.sidebar.filters.set_choices(signatures, tags)
         self.folder_watcher.set_roots([path for _, path, _ in folders], bool(self.settings.get("library.watch", True)))
-        if getattr(self, "_settings_dialog", None) is not None:
+        if self._settings_dialog is not None:
             self._settings_dialog.set_folders(folders)
         if self.model.loaded_once:
             self._model_reloaded(self.model.rowCount())
@@ -272,47 +309,37 @@ class MainWindow(QMainWindow):
     def _jobs_changed(self) -> None:
         self.queue_panel.refresh()
         self.model.refresh_rows()
-        self._refresh_open_track_views()
+        self.analysis.poll_finished()
         if not self._sidebar_timer.isActive():
             self._sidebar_timer.start()
-
-    def _refresh_open_track_views(self) -> None:
-        """Reload an open track view when a job for its track finished after it was opened (or last reloaded)."""
-        views = [view for view in self.findChildren(TrackViewWindow) if view.isVisible()]
-        if not views:
-            return
-        library, track_ids = self.library, {view.track_id for view in views}
-
-        def work():
-            with library.session() as session:
-                return dict(session.execute(
-                    select(Job.track_id, func.max(Job.finished_at))
-                    .where(Job.track_id.in_(track_ids), Job.state == "done").group_by(Job.track_id)).all())
-
-        def done(finished: dict) -> None:
-            for view in views:
-                latest = finished.get(view.track_id)
-                seen = self._track_view_marks.get(id(view), view.opened_at)
-                if latest is not None and latest > seen:
-                    self._track_view_marks[id(view)] = latest
-                    view.reload()
-
-        self.runner.submit(work, done, lambda _error: None)
 
     def _library_changed(self) -> None:
         self.model.reload()
         self.refresh_sidebar()
 
     def refresh_backends(self) -> None:
-        settings = self.settings
-        self.runner.submit(lambda: describe_backends(settings), self._backends_known)
+        self.analysis.refresh_backends()
+
+    @property
+    def backends(self) -> dict[str, BackendInfo]:
+        return self.analysis.backends
 
     def _backends_known(self, backends: dict[str, BackendInfo]) -> None:
-        self.backends = backends
         self.view.backend_state = {name: info.unavailable for name, info in backends.items()}
         default = self.settings.default_backend
         info = backends.get(default)
         self.status.set_backend(default, "unavailable" if info and info.unavailable else "")
+        self._update_analyze_action()
+
+    def _update_analyze_action(self) -> None:
+        """The toolbar's Analyze runs the default backend: disabled, with the reason, when it cannot run."""
+        backend = self.settings.default_backend
+        reason = self.analysis.unavailable(backend)
+        label = BACKEND_LABELS.get(backend, backend)
+        self.analyze_action.setEnabled(not reason)
+        self.analyze_action.setToolTip(f"{label} cannot run: {reason}" if reason else
+                                       f"Analyze the selected tracks with {label} (right-click for more)")
+        self.analyze_action.setStatusTip(self.analyze_action.toolTip())
 
     # -- adding music ------------------------------------------------------------------------
 
@@ -330,62 +357,39 @@ class MainWindow(QMainWindow):
 
     def scan_paths(self, paths: list[str]) -> None:
         """Scan folders/files in the background; requests made meanwhile run after it, in order."""
-        self._scan_queue.append([str(p) for p in paths])
-        self._next_scan()
-
-    def _next_scan(self) -> None:
-        if self._scanning or not self._scan_queue:
-            return
-        paths = self._scan_queue.pop(0)
-        self._scanning = True
-        library, progress = self.library, self._scan_progress
-        self.status.showMessage(f"Scanning {', '.join(Path(p).name for p in paths)}…")
-        self.runner.submit(lambda: library.scan(paths, progress=lambda done, total, path: progress.emit(done, total, path)),
-                           self._scan_done, self._scan_failed)
+        self.scans.scan(paths)
 
     def _show_scan_progress(self, done: int, total: int, path: str) -> None:
         self.status.showMessage(f"Scanning… {done:,} / {total:,}  {Path(path).name}")
 
-    def _scan_done(self, report) -> None:
-        self._scanning = False
-        parts = [f"{report.added:,} added"]
-        if report.updated:
-            parts.append(f"{report.updated:,} updated")
-        if report.moved:
-            parts.append(f"{report.moved:,} moved")
-        if report.missing:
-            parts.append(f"{report.missing:,} missing")
-        if report.failed:
-            parts.append(f"{len(report.failed):,} unreadable")
-        if report.folder_errors:
-            parts.append(f"{len(report.folder_errors):,} folders could not be read")
-        self.status.showMessage("Scan finished: " + ", ".join(parts), 8000)
+    def _scan_done(self, report, paths: list[str]) -> None:
+        self.status.showMessage(describe_scan(report), 8000)
         self.model.reload()
         self.refresh_sidebar()
+        self.analysis.analyse_new(paths)
         self.scan_finished.emit(report)
-        self._next_scan()
-
-    def _scan_failed(self, error: BaseException) -> None:
-        self._scanning = False
-        self.show_message(f"Scan failed: {describe_error(error)}")
-        self._next_scan()
 
     def open_demo(self) -> None:
-        data_dir, library = self.data_dir, self.library
-        self.status.showMessage("Creating the demo song…")
+        """Make, add and analyse the demo song (progress on the empty page), then open it in the track view."""
+        self.demo.start()
 
-        def work():
-            path = ensure_demo_song(data_dir)
-            library.scan([path])
-            return library.resolve_track(str(path)).id
+    def _demo_progress(self, fraction: float, text: str) -> None:
+        self.empty_state.show_demo_progress(fraction, text)
+        self.status.showMessage(f"Demo song: {text} {fraction * 100:.0f}%")
 
-        def done(track_id: int) -> None:
-            self.status.showMessage("Demo song added — right-click it and choose Analyze with → DSP", 8000)
-            self.model.reload()
-            self.refresh_sidebar()
-            self.demo_track_id = track_id
+    def _demo_ready(self, track_id: int) -> None:
+        self.demo_track_id = track_id
+        self.empty_state.demo_finished()
+        self.status.showMessage("The demo song is analysed — press Space to play it", 8000)
+        self.model.reload()
+        self.refresh_sidebar()
+        app_events().track_analysed.emit(track_id, "dsp")
+        self.open_track(track_id)
 
-        self.runner.submit(work, done, lambda e: self.show_message(f"Could not create the demo song: {e}"))
+    def _demo_failed(self, text: str) -> None:
+        self.empty_state.demo_finished(text)
+        self.show_message(text)
+        self.model.reload()
 
     def dragEnterEvent(self, event) -> None:
         if event.mimeData().hasUrls() and any(url.isLocalFile() for url in event.mimeData().urls()):
@@ -410,72 +414,38 @@ class MainWindow(QMainWindow):
         self.enqueue(ids, self.settings.default_backend)
 
     def choose_analysis(self, ids: list[int]) -> None:
-        if not self.backends:
+        if not self.analysis.backends:
             self.show_message("Still looking up the analysis backends — try again in a moment")
             return
-        dialog = AnalyzeDialog(len(ids), self.backends, self.settings, self)
+        dialog = AnalyzeDialog(len(ids), self.analysis.backends, self.settings, self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.enqueue(ids, dialog.backend(), dialog.tasks(), force=dialog.force())
 
     def enqueue(self, ids: list[int], backend: str, tasks: list[str] | None = None, force: bool = False) -> None:
-        info = self.backends.get(backend)
-        if info is not None and info.unavailable:
-            self.show_message(f"{info.label} cannot run: {info.unavailable}")
-            return
-        tasks = tasks if tasks is not None else self.settings.default_tasks(backend)
-        library, data_dir = self.library, self.data_dir
+        self.analysis.enqueue(ids, backend, tasks, force)
 
-        def work():
-            from worker import client
-
-            return client.enqueue_analysis(library, ids, backend=backend, tasks=tasks or None, force=force,
-                                           data_dir=data_dir)
-
-        def done(job_ids: list[int]) -> None:
-            label = BACKEND_LABELS.get(backend, backend)
-            self.status.showMessage(f"Queued {len(job_ids)} track(s) for {label} analysis", 6000)
-            self.queue_panel.refresh()
-            self.model.refresh_rows()
-            self.enqueued.emit(job_ids)
-            if backend == "moss":
-                self.ensure_workers()
-
-        self.runner.submit(work, done, lambda e: self.show_message(f"Could not queue the analysis: {describe_error(e)}"))
+    def _enqueued(self, job_ids: list[int]) -> None:
+        self.queue_panel.refresh()
+        self.model.refresh_rows()
+        self.enqueued.emit(job_ids)
 
     # -- workers -----------------------------------------------------------------------------
 
     def worker_lanes(self) -> tuple[str, ...]:
-        return ("cpu", "gpu") if self.settings.model_dir else ("cpu",)
+        return self.analysis.worker_lanes()
 
     def ensure_workers(self) -> None:
-        """Start local consumers for lanes nobody serves (in the background: starting waits for them)."""
-        from worker.launcher import ConsumerLauncher
-
-        launcher = ConsumerLauncher(self.data_dir, lanes=self.worker_lanes(), cpu_workers=1)
-
-        def work():
-            return launcher.ensure_running()
-
-        def done(started: bool) -> None:
-            if started:
-                self.launchers.append(launcher)
-                self.status.showMessage("Started the analysis workers", 4000)
-            self.status.poll()
-
-        self.runner.submit(work, done, lambda e: self.show_message(f"Could not start the analysis workers: {e}"))
+        """Start local consumers now, and again whenever work is queued and a lane has none."""
+        self.analysis.start_workers = True
+        self.analysis.ensure_workers()
 
     def stop_workers(self) -> None:
         """Stop only the consumers this window started (a `moss-music worker` in a terminal keeps running)."""
-        for launcher in self.launchers:
-            try:
-                launcher.stop()
-            except Exception as error:  # noqa: BLE001 - shutting down: log and go on
-                log.warning("stopping workers: %s", error)
-        self.launchers.clear()
+        self.analysis.stop_workers()
 
     # -- track actions -----------------------------------------------------------------------
 
-    def open_track(self, track_id: int) -> None:
+    def open_track(self, track_id: int) -> QWidget:
         library, data_dir = self.library, self.data_dir
 
         def bump():
@@ -484,7 +454,10 @@ class MainWindow(QMainWindow):
             return client.bump_priority(library, track_id, data_dir=data_dir)
 
         self.runner.submit(bump, lambda _ids: self.queue_panel.refresh(), lambda _e: None)
-        open_track_view(library, track_id, parent=self)
+        view = open_track_view(library, track_id, parent=self)
+        follow_track(view)  # finished jobs reach it through the app's event hub
+        self.track_view_opened.emit(view)
+        return view
 
     def export_tracks(self, ids: list[int]) -> None:
         dialog = ExportDialog(self.library, ids, self)
@@ -557,10 +530,11 @@ class MainWindow(QMainWindow):
     def _settings_saved(self) -> None:
         self.status.set_backend(self.settings.default_backend)
         self.status.expected_lanes = self.worker_lanes()
-        self.status.expected_lanes = self.worker_lanes()
+        self.queue_panel.auto_analyse = self.settings.auto_analyse
+        self.queue_panel.refresh()
         self.refresh_backends()
         self.refresh_sidebar()
-        self.ensure_workers()
+        self.analysis.ensure_workers()
 
     def remove_folder(self, folder_id: int) -> None:
         library = self.library
@@ -586,11 +560,14 @@ class MainWindow(QMainWindow):
         self.status.showMessage(text, 10_000)
 
     def shutdown(self) -> None:
-        """Stop timers and wait for background reads, then stop the workers this window started."""
+        """Stop timers and wait for background reads, then stop the workers this window started (once)."""
+        if self._shut_down:
+            return
+        self._shut_down = True
         self.watcher.stop()
         self.status.timer.stop()
         self.queue_panel.tick.stop()
-        self.runner.wait_idle(10_000)
+        self.runner.close(10_000)
         self.stop_workers()
 
     def closeEvent(self, event) -> None:

@@ -55,19 +55,24 @@ class BackgroundRunner(QObject):
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max_threads)
         self._in_flight: set[_Signals] = set()
+        self.closed = False
 
     def submit(self, fn: Callable[[], Any], on_done: DoneCallback | None = None,
                on_error: ErrorCallback | None = None) -> None:
+        if self.closed:
+            return
         signals = _Signals()
         self._in_flight.add(signals)
 
         def finish(result: Any) -> None:
             self._in_flight.discard(signals)
-            if on_done is not None:
+            if on_done is not None and not self.closed:
                 on_done(result)
 
         def fail(error: BaseException) -> None:
             self._in_flight.discard(signals)
+            if self.closed:
+                return
             log.warning("background task failed: %s", getattr(error, "__traceback_text__", error))
             if on_error is not None:
                 on_error(error)
@@ -81,6 +86,15 @@ class BackgroundRunner(QObject):
     @property
     def busy(self) -> bool:
         return bool(self._in_flight)
+
+    def close(self, timeout_ms: int = 10_000) -> bool:
+        """Shutting down: accept no more work, drop the answers still to come, wait for running tasks.
+
+        The widgets the callbacks would touch are about to be deleted; an answer delivered after that
+        (or work it would chain) must not run.
+        """
+        self.closed = True
+        return self.pool.waitForDone(timeout_ms)
 
     def wait_idle(self, timeout_ms: int = 30_000) -> bool:
         """Block until queued tasks ran (shutdown and tests only; never from a slot)."""

@@ -10,7 +10,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QLabel, QStatusBar
 
 from desktop.library.columns import BACKEND_LABELS
@@ -50,6 +50,9 @@ def lane_status(data_dir: DataDir) -> dict[str, bool]:
 
 
 class StatusBar(QStatusBar):
+    lanes_changed = Signal(dict)
+    """Lane -> a consumer serves it, after every poll."""
+
     def __init__(self, data_dir: DataDir, runner: BackgroundRunner, parent=None) -> None:
         super().__init__(parent)
         self.data_dir = data_dir
@@ -86,6 +89,7 @@ class StatusBar(QStatusBar):
         self._polling = False
         lanes, gpu = result
         self.lanes = lanes
+        self.lanes_changed.emit(lanes)
         parts = [f"{lane.upper()} {'● up' if up else '○ down'}" for lane, up in lanes.items()
                  if up or lane in self.expected_lanes]
         self.lanes_label.setText("Workers: " + " · ".join(parts))

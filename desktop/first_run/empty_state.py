@@ -1,9 +1,9 @@
-"""What an empty library shows: what to do next, as three buttons."""
+"""What an empty library shows: what to do next, as three buttons, and the demo song's progress."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from desktop.theme import icon
 
@@ -25,16 +25,28 @@ class EmptyState(QWidget):
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         body = QLabel(
             "Add a folder of music and MOSS-Music Studio finds beats, key, chords and sections for every song "
-            "with its built-in DSP analyzer — no model or GPU needed. Drop folders or files anywhere in this "
-            "window, or start with the demo song.", objectName="emptyBody")
+            "with its built-in DSP analyzer as it is added — no model or GPU needed. Drop folders or files "
+            "anywhere in this window, or start with the demo song: it opens analysed, ready to play.",
+            objectName="emptyBody")
         body.setWordWrap(True)
         body.setAlignment(Qt.AlignmentFlag.AlignCenter)
         body.setFixedWidth(560)
 
         self.add_button = QPushButton(icon("folder-add"), "  Add a music folder…", objectName="primary")
         self.demo_button = QPushButton(icon("play"), "  Open the demo song", objectName="demoButton")
+        self.demo_button.setToolTip("A 30-second song made on this computer, analysed with DSP and opened in the "
+                                    "track view")
         self.add_button.clicked.connect(self.add_folder_requested)
         self.demo_button.clicked.connect(self.demo_requested)
+        self.demo_progress = QProgressBar(objectName="demoProgress")
+        self.demo_progress.setRange(0, 1000)
+        self.demo_progress.setTextVisible(False)
+        self.demo_progress.setFixedWidth(360)
+        self.demo_progress.setFixedHeight(6)
+        self.demo_status = QLabel("", objectName="hint")
+        self.demo_status.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.demo_progress.setVisible(False)
+        self.demo_status.setVisible(False)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.add_button)
@@ -66,6 +78,8 @@ class EmptyState(QWidget):
         column.addWidget(body, 0, Qt.AlignmentFlag.AlignHCenter)
         column.addSpacing(6)
         column.addLayout(buttons)
+        column.addWidget(self.demo_progress, 0, Qt.AlignmentFlag.AlignHCenter)
+        column.addWidget(self.demo_status, 0, Qt.AlignmentFlag.AlignHCenter)
         column.addSpacing(24)
         column.addWidget(line, 0, Qt.AlignmentFlag.AlignHCenter)
         column.addWidget(model_text, 0, Qt.AlignmentFlag.AlignHCenter)
@@ -76,6 +90,21 @@ class EmptyState(QWidget):
         layout.addLayout(column, 4)
         layout.addStretch(1)
         self._wrapped = (body, model_text)
+
+    def show_demo_progress(self, fraction: float, text: str) -> None:
+        """The demo song is being made and analysed: a bar and the current stage under the buttons."""
+        self.demo_button.setEnabled(fraction >= 1.0)
+        self.demo_progress.setVisible(True)
+        self.demo_status.setVisible(True)
+        self.demo_progress.setValue(int(round(fraction * 1000)))
+        self.demo_status.setText(text)
+
+    def demo_finished(self, error: str = "") -> None:
+        """Hide the progress again; ``error`` stays on screen, next to the button that can try again."""
+        self.demo_button.setEnabled(True)
+        self.demo_progress.setVisible(False)
+        self.demo_status.setVisible(bool(error))
+        self.demo_status.setText(error)
 
     def showEvent(self, event) -> None:
         # Word-wrapped labels in nested layouts get the height of one line unless told; the theme's font

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from desktop.library.keys import camelot_of
 from desktop.library.query import BackendStatus, TrackRow
+from moss_music.annotations.keys import MusicalKey, parse_key
 
 
 @dataclass(frozen=True)
@@ -47,11 +47,17 @@ def format_duration(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def key_label(key: MusicalKey) -> str:
+    """How the library names a key everywhere (table cell and filter list): 'F# major · 2B'."""
+    return f"{key.name()} · {key.camelot}"
+
+
 def format_key(key_name: str | None) -> str:
+    """The stored key text as ``key_label`` spells it (the analyzer may have written 'Gb major')."""
     if not key_name:
         return ""
-    camelot = camelot_of(key_name)
-    return f"{key_name} · {camelot}" if camelot else key_name
+    key = parse_key(key_name)
+    return key_label(key) if key else key_name
 
 
 def format_status(status: BackendStatus | None) -> str:

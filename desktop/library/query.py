@@ -8,6 +8,7 @@ Analysis status per backend is read for the rows of one page only.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -17,7 +18,8 @@ from sqlalchemy import Float, Integer, and_, case, exists, func, literal, not_, 
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-from desktop.library.keys import parse_key
+from moss_music.annotations.chords import FLAT_NAMES, SHARP_NAMES
+from moss_music.annotations.keys import MusicalKey, all_keys, parse_key
 from moss_music.library.schema import Analysis, Job, LibraryFolder, Track
 from moss_music.library.search import fts_query, search_track_ids, uses_fts
 
@@ -40,6 +42,8 @@ class TrackFilter:
     folder_id: int | None = None
     key: str = ""
     """A key as the user picked or typed it ('A minor', 'Am', '8A'); every spelling matches."""
+    compatible_keys: bool = False
+    """With ``key``: also the keys a DJ mixes into (Camelot ±1 and the relative key)."""
     bpm_min: float | None = None
     bpm_max: float | None = None
     time_signature: str = ""
@@ -96,12 +100,44 @@ SORT_EXPRESSIONS = {
     "artist": lambda: [Track.artist.is_(None), _nocase(Track.artist), _nocase(Track.album), Track.track_number],
     "album": lambda: [Track.album.is_(None), _nocase(Track.album), Track.track_number],
     "duration": lambda: [Track.duration],
-    "key": lambda: [Track.key_name.is_(None), Track.key_name],
+    "key": lambda: [_camelot_rank(), Track.key_name],
     "bpm": lambda: [Track.bpm.is_(None), Track.bpm],
     "time_signature": lambda: [Track.time_signature],
     "tags": lambda: [Track.caption_tags.is_(None), _nocase(Track.caption_tags)],
     **{backend: (lambda b=backend: [not_(_analysed(b))]) for backend in BACKENDS},
 }
+
+
+_EXTRA_SPELLINGS = {11: ("Cb",), 0: ("B#",), 4: ("Fb",), 5: ("E#",)}
+UNKNOWN_KEY_RANK = 50
+NO_KEY_RANK = 99
+
+
+def key_spellings(key: MusicalKey) -> tuple[str, ...]:
+    """Every "<tonic> <mode>" text the library may hold for ``key`` (analyzers spell tonics their own way)."""
+    pc = key.pitch_class
+    names = {SHARP_NAMES[pc], FLAT_NAMES[pc], *_EXTRA_SPELLINGS.get(pc, ())}
+    return tuple(sorted(f"{name} {key.mode}" for name in names))
+
+
+def _camelot_rank():
+    """Sort position of a stored key on the Camelot wheel (1A, 1B, 2A, …); unknown texts, then no key, last.
+
+    A plain ``CASE key_name WHEN …`` over every spelling: SQLite's sorter does the work, no extra column.
+    """
+    ranks = {text: number * 2 + letter for key in all_keys()
+             for number, letter in [key.camelot_order] for text in key_spellings(key)}
+    unknown = case((Track.key_name.is_(None), NO_KEY_RANK), else_=UNKNOWN_KEY_RANK)
+    return case(ranks, value=Track.key_name, else_=unknown)
+
+
+def key_condition(text_or_key: str, compatible: bool = False):
+    """Tracks in the key the user named (every spelling), or in any key compatible with it."""
+    key = parse_key(text_or_key)
+    if key is None:
+        return Track.key_name == text_or_key
+    keys = key.compatible() if compatible else (key,)
+    return Track.key_name.in_([text for k in keys for text in key_spellings(k)])
 
 
 def _analysed(backend: str | None = None):
@@ -138,8 +174,7 @@ def filter_conditions(session: Session, flt: TrackFilter) -> list:
     if flt.folder_id is not None:
         conditions.append(Track.folder_id == flt.folder_id)
     if flt.key:
-        key = parse_key(flt.key)
-        conditions.append(Track.key_name.in_(key.spellings()) if key else Track.key_name == flt.key)
+        conditions.append(key_condition(flt.key, flt.compatible_keys))
     if flt.bpm_min is not None:
         conditions.append(Track.bpm >= flt.bpm_min)
     if flt.bpm_max is not None:
@@ -316,3 +351,26 @@ def job_watermark(session: Session) -> tuple:
         "(SELECT max(updated_at) FROM tracks), (SELECT max(id) FROM tracks), (SELECT count(*) FROM tracks), "
         "(SELECT max(id) FROM analyses), (SELECT count(*) FROM library_folders)"
     )).one())
+
+
+def _under(paths: Sequence[str]):
+    """Tracks at one of ``paths`` (files) or below it (folders), as the scanner stores paths (absolute)."""
+    conditions = []
+    for raw in dict.fromkeys(os.path.abspath(p) for p in paths):
+        conditions.append(Track.path == raw)
+        folder = raw.rstrip("/\\")
+        conditions.append(Track.path.like(f"{_escape_like(folder)}/%", escape="\\"))
+        conditions.append(Track.path.like(f"{_escape_like(folder)}\\\\%", escape="\\"))
+    return or_(*conditions) if conditions else literal(False)
+
+
+def tracks_to_analyse(session: Session, paths: Sequence[str], backend: str) -> list[int]:
+    """Readable tracks under ``paths`` with no ``backend`` analysis that never had a ``backend`` job.
+
+    What a scan hands to automatic analysis: a file that failed (or was cancelled) once is not
+    queued again by every rescan; the user retries it from the queue.
+    """
+    had_job = exists().where(Job.track_id == Track.id, Job.backend == backend)
+    stmt = (select(Track.id).where(_under(paths), Track.status == "ok", not_(_analysed(backend)), not_(had_job))
+            .order_by(Track.path))
+    return list(session.scalars(stmt))

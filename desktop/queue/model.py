@@ -16,6 +16,20 @@ STATE_WORDS = {"queued": "waiting", "running": "running", "done": "done", "faile
                "cancelled": "cancelled"}
 
 
+ACTIVE = ("queued", "running")
+
+
+def _stage_text(job: JobRow) -> str:
+    if job.state == "failed" and job.error:
+        return job.error
+    if job.state == "done":
+        took = format_eta(job.elapsed_s)
+        return f"finished in {took}" if took else "finished"
+    if job.state == "cancelled":
+        return "cancelled"
+    return job.stage
+
+
 class QueueModel(QAbstractTableModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -52,16 +66,17 @@ class QueueModel(QAbstractTableModel):
             if column == 2:
                 return STATE_WORDS.get(job.state, job.state)
             if column == 3:
-                return job.error if job.state == "failed" and job.error else job.stage
+                return _stage_text(job)
             if column == 4:
-                return format_eta(job.eta_s) if job.state in ("queued", "running") else format_eta(job.elapsed_s)
+                # Only what is still to come has an ETA; how long a finished job took is in its stage.
+                return format_eta(job.eta_s) if job.state in ACTIVE else ""
         if role == Qt.ItemDataRole.ForegroundRole and column in (2, 3) and job.state in ("failed", "cancelled"):
             return STATE_COLORS[job.state]
         if role == Qt.ItemDataRole.ToolTipRole:
             if job.error:
                 return job.error
-            if column == 4 and job.state in ("done", "failed", "cancelled"):
-                return "time it took"
+            if column == 3:
+                return _stage_text(job)
         return None
 
     def set_snapshot(self, snapshot: QueueSnapshot) -> None:

@@ -26,6 +26,9 @@ from moss_music.paths import DataDir
 
 TICK_MS = 1000
 """While jobs run, ETAs and elapsed times are recomputed this often even if no row changed."""
+EMPTY_HINT = "The queue is empty. To analyse tracks, select them, right-click and choose Analyze with → DSP."
+EMPTY_HINT_AUTO = ("The queue is empty. New files are analysed with DSP as they are added; for others, "
+                   "right-click tracks and choose Analyze with.")
 
 
 class QueuePanel(QWidget):
@@ -41,6 +44,10 @@ class QueuePanel(QWidget):
         self.data_dir = data_dir
         self.runner = runner
         self.paused = False
+        self.auto_analyse = True
+        """Whether new files are analysed as they are added (only changes the empty queue's hint)."""
+        self.live_lanes: frozenset[str] | None = None
+        """Lanes a consumer serves now (from the status bar's poll); None until known."""
         self._loading = False
         self._again = False
 
@@ -62,7 +69,9 @@ class QueuePanel(QWidget):
         self.table.setItemDelegateForColumn(PROGRESS_COLUMN, ProgressDelegate(self.table))
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
 
-        self.summary = QLabel("Queue is empty", objectName="queueSummary")
+        self.summary = QLabel(EMPTY_HINT_AUTO, objectName="queueSummary")
+        self.summary.setWordWrap(True)
+        self.summary.setMinimumWidth(200)
         self.cancel_button = QPushButton("Cancel", objectName="cancelJobs")
         self.retry_button = QPushButton("Retry", objectName="retryJobs")
         self.clear_button = QPushButton("Clear finished", objectName="clearFinished")
@@ -100,11 +109,11 @@ class QueuePanel(QWidget):
             self._again = True
             return
         self._loading = True
-        library, data_dir = self.library, self.data_dir
+        library, data_dir, live = self.library, self.data_dir, self.live_lanes
 
         def work():
             with library.session() as session:
-                snapshot = fetch_queue(session)
+                snapshot = fetch_queue(session, live_lanes=live)
             return snapshot, _queue_paused(data_dir)
 
         self.runner.submit(work, self._loaded, self._load_failed)
@@ -140,7 +149,8 @@ class QueuePanel(QWidget):
                             ("done", "done"), ("cancelled", "cancelled")):
             if counts.get(state):
                 parts.append(f"{counts[state]:,} {word}")
-        text = " · ".join(parts) if parts else "Queue is empty — right-click tracks and choose Analyze with"
+        hint = EMPTY_HINT_AUTO if self.auto_analyse else EMPTY_HINT
+        text = " · ".join(parts) if parts else hint
         if self.paused:
             text = "Paused — " + text
         self.summary.setText(text)
@@ -169,6 +179,13 @@ class QueuePanel(QWidget):
         self.retry_button.setEnabled(any(job.state in ("failed", "cancelled") for job in jobs))
         counts = self.model.snapshot.counts
         self.clear_button.setEnabled(any(counts.get(s) for s in ("done", "failed", "cancelled")))
+
+    def set_live_lanes(self, lanes: dict[str, bool]) -> None:
+        """The status bar's newest lane poll; re-read the queue when it changes what waiting jobs say."""
+        live = frozenset(lane for lane, up in lanes.items() if up)
+        if live != self.live_lanes:
+            self.live_lanes = live
+            self.refresh()
 
     # -- controls ------------------------------------------------------------------------
 

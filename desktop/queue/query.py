@@ -2,7 +2,11 @@
 
 The ETA of a running job comes from its own pace (elapsed / progress); a
 waiting job adds the typical duration of recent jobs on its backend to the
-remaining time of everything ahead of it in its lane.
+remaining time of everything ahead of it in its lane. Finished jobs have no
+ETA (they show how long they took), and a job waiting on a lane no consumer
+serves has none either: it says so instead of promising a time.
+
+Also the read model of finished jobs the app announces (``finished_jobs_since``).
 """
 
 from __future__ import annotations
@@ -16,12 +20,22 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from desktop.events import FinishedJob
 from moss_music.library.schema import Job, Track, utcnow
-from worker.jobs import ACTIVE_STATES, DONE, FINISHED_STATES, RUNNING, display_order
+from worker.jobs import display_order
+from worker.states import ACTIVE_STATES, FINISHED_STATES, JobState
 
 MAX_ACTIVE_ROWS = 500
 MAX_FINISHED_ROWS = 100
 DEFAULT_JOB_SECONDS = {"dsp": 20.0, "moss": 120.0, "server": 60.0}
+LANE_WORDS = {"cpu": "CPU", "gpu": "GPU"}
+
+
+def no_worker_stage(lane: str) -> str:
+    """What a job waiting on a lane nobody serves says instead of an ETA."""
+    if lane == "gpu":
+        return "waiting: no GPU worker is running (set up the model in Settings → Model)"
+    return f"waiting: no {LANE_WORDS.get(lane, lane)} worker is running"
 
 
 @dataclass
@@ -56,7 +70,7 @@ def typical_durations(session: Session, samples: int = 20) -> dict[str, float]:
     result = dict(DEFAULT_JOB_SECONDS)
     rows = session.execute(
         select(Job.backend, Job.started_at, Job.finished_at)
-        .where(Job.state == DONE, Job.started_at.is_not(None), Job.finished_at.is_not(None))
+        .where(Job.state == JobState.DONE, Job.started_at.is_not(None), Job.finished_at.is_not(None))
         .order_by(Job.id.desc()).limit(samples * 4)
     ).all()
     by_backend: dict[str, list[float]] = defaultdict(list)
@@ -69,7 +83,9 @@ def typical_durations(session: Session, samples: int = 20) -> dict[str, float]:
     return result
 
 
-def fetch_queue(session: Session, now: datetime | None = None) -> QueueSnapshot:
+def fetch_queue(session: Session, now: datetime | None = None,
+                live_lanes: frozenset[str] | set[str] | None = None) -> QueueSnapshot:
+    """``live_lanes``: the lanes a consumer serves now (None: unknown, every lane assumed served)."""
     now = now or utcnow()
     counts = dict(session.execute(select(Job.state, func.count(Job.id)).group_by(Job.state)).all())
     columns = (Job.id, Job.track_id, Job.backend, Job.lane, Job.tasks_json, Job.state, Job.progress, Job.stage,
@@ -85,7 +101,10 @@ def fetch_queue(session: Session, now: datetime | None = None) -> QueueSnapshot:
     for r in [*active, *finished]:
         elapsed = _elapsed(r, now)
         eta = None
-        if r.state == RUNNING:
+        stage = r.stage or ""
+        if r.state in ACTIVE_STATES and r.state != JobState.RUNNING and live_lanes is not None and r.lane not in live_lanes:
+            stage = no_worker_stage(r.lane)
+        elif r.state == JobState.RUNNING:
             expected = typical.get(r.backend, 60.0)
             if r.progress and r.progress > 0.03 and elapsed:
                 eta = elapsed * (1 - r.progress) / r.progress
@@ -98,8 +117,24 @@ def fetch_queue(session: Session, now: datetime | None = None) -> QueueSnapshot:
         title = r.title or (Path(r.path).stem if r.path else "(track removed)")
         rows.append(JobRow(id=r.id, track_id=r.track_id, title=title, backend=r.backend, lane=r.lane,
                            tasks=json.loads(r.tasks_json or "[]"), state=r.state, progress=r.progress or 0.0,
-                           stage=r.stage or "", error=r.error, eta_s=eta, elapsed_s=elapsed))
+                           stage=stage, error=r.error, eta_s=eta, elapsed_s=elapsed))
     return QueueSnapshot(rows, {state: int(n) for state, n in counts.items()})
+
+
+def latest_finished_at(session: Session) -> datetime | None:
+    """When the newest finished job finished (the mark from which the app announces new ones)."""
+    return session.scalar(select(func.max(Job.finished_at)).where(Job.state == JobState.DONE))
+
+
+def finished_jobs_since(session: Session, since: datetime | None, limit: int = 1000) -> list[FinishedJob]:
+    """Jobs that finished with a result after ``since`` (all of them when None), oldest first."""
+    stmt = (select(Job.id, Job.track_id, Job.backend, Job.tasks_json, Job.finished_at)
+            .where(Job.state == JobState.DONE, Job.finished_at.is_not(None), Job.track_id.is_not(None)))
+    if since is not None:
+        stmt = stmt.where(Job.finished_at > since)
+    rows = session.execute(stmt.order_by(Job.finished_at, Job.id).limit(limit)).all()
+    return [FinishedJob(r.id, r.track_id, r.backend, tuple(json.loads(r.tasks_json or "[]")), r.finished_at)
+            for r in rows]
 
 
 def _elapsed(row, now: datetime) -> float | None:

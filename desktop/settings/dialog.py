@@ -98,6 +98,11 @@ class SettingsDialog(QDialog):
         rescan.clicked.connect(self.rescan_requested)
         self.watch_box = QCheckBox("Watch these folders and pick up new or changed files while the app runs")
         self.watch_box.setChecked(bool(self.settings.get("library.watch", True)))
+        self.auto_box = QCheckBox("Analyse new files automatically (DSP on the CPU: beats, tempo, key, chords, "
+                                  "sections)", objectName="autoAnalyse")
+        self.auto_box.setToolTip("Files that Add folder, a rescan or the folder watch finds are queued for the "
+                                 "DSP analyzer at once; the model backends are only ever run when you ask")
+        self.auto_box.setChecked(self.settings.auto_analyse)
         hint = QLabel("Removing a folder keeps its tracks' analyses; files are never deleted.", objectName="hint")
         hint.setWordWrap(True)
         buttons = QVBoxLayout()
@@ -110,6 +115,7 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(page)
         layout.addLayout(row)
         layout.addWidget(self.watch_box)
+        layout.addWidget(self.auto_box)
         layout.addWidget(hint)
         return page
 
@@ -327,6 +333,7 @@ class SettingsDialog(QDialog):
     def apply(self) -> None:
         s = self.settings
         s.set("library.watch", self.watch_box.isChecked())
+        s.set("analysis.auto_new", self.auto_box.isChecked())
         s.set("analysis.backend", self.backend_combo.currentData())
         for backend, boxes in self._task_boxes.items():
             s.set(f"analysis.tasks.{backend}", [task for task, box in boxes.items() if box.isChecked()])

@@ -21,7 +21,7 @@ DEFAULTS: dict[str, Any] = {
         "moss": {"device": "auto", "quantization": "none"},
         "server": {"server_url": "", "api_key": "", "server_model": ""},
     },
-    "analysis": {"backend": "dsp", "tasks": {}},
+    "analysis": {"backend": "dsp", "tasks": {}, "auto_new": True},
     "export": {"folder": "", "formats": ["lrc", "jams", "midi"]},
     "library": {"watch": True},
 }
@@ -96,6 +96,11 @@ class SettingsStore:
         """The tasks to request from ``backend``; empty means everything it offers."""
         tasks = self.get(f"analysis.tasks.{backend}", [])
         return [str(task) for task in tasks] if isinstance(tasks, list) else []
+
+    @property
+    def auto_analyse(self) -> bool:
+        """Analyse files with the DSP backend as scans add them (on unless the user turned it off)."""
+        return bool(self.get("analysis.auto_new", True))
 
     @property
     def model_dir(self) -> str:

@@ -8,7 +8,6 @@ import soundfile as sf
 
 from desktop.first_run.demo import demo_song_path, ensure_demo_song
 from desktop.first_run.hub import HubFile, download_command, verify
-from desktop.library.keys import all_keys, camelot_of, parse_key
 from tests.desktop import main_helpers
 from tests.desktop.main_helpers import DEFAULT_WAIT_MS, wait_titles
 
@@ -68,18 +67,6 @@ def test_downloaded_files_are_verified_by_size_and_checksum(tmp_path):
     assert problems == ["b.json: 5 bytes, expected 9", "c.txt: missing"]
     good.write_bytes(b"weightz")
     assert verify(tmp_path, files[:1]) == ["a.safetensors: checksum does not match"]
-
-
-def test_keys_read_as_names_or_camelot_codes():
-    codes = {key.camelot for key in all_keys()}
-    assert len(codes) == 24
-    assert camelot_of("A minor") == "8A" and camelot_of("C major") == "8B"
-    assert camelot_of("F# minor") == camelot_of("Gb minor") == "11A"
-    assert camelot_of("Db major") == "3B"
-    assert parse_key("Am") == parse_key("a minor") == parse_key("8a")
-    assert parse_key("Bbm").display() == "Bb minor"
-    assert set(parse_key("11A").spellings()) == {"F# minor", "Gb minor"}
-    assert parse_key("H major") is None and parse_key("13A") is None
 
 
 def test_the_gui_entry_point_opens_the_library_and_quits_cleanly(tmp_path):
