@@ -1,16 +1,21 @@
 """``moss-music-studio``: open the data dir and library, show the main window, run the workers.
 
 Local consumers are started when none serve the queue (a ``moss-music worker``
-already running is reused) and the ones this app started are stopped on exit.
+already running is reused) and the ones this app started are stopped on exit —
+also when the app is ended by SIGTERM, SIGINT (Ctrl+C in its terminal) or SIGHUP
+(its terminal closed): those quit the event loop, so the same shutdown runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import signal
+import socket
 import sys
 from collections.abc import Sequence
 
+from PySide6.QtCore import QObject, QSocketNotifier
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop.settings.location import launch_home
@@ -39,6 +44,52 @@ def configure_runtime() -> None:
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
 
 
+QUIT_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, name))
+
+
+class SignalQuitter(QObject):
+    """Turns SIGTERM/SIGINT/SIGHUP into ``QApplication.quit()`` while Qt's event loop runs.
+
+    Python runs a signal handler only when the interpreter gets control, which never
+    happens while Qt waits in C++; the wake-up socket makes Qt call back into Python
+    the moment a signal arrives. ``quit()`` then emits ``aboutToQuit``, where the
+    main window stops the consumers it started.
+    """
+
+    def __init__(self, app: QApplication) -> None:
+        super().__init__(app)
+        self.app = app
+        self.received: list[int] = []
+        self._reader, self._writer = socket.socketpair()
+        self._reader.setblocking(False)
+        self._writer.setblocking(False)
+        self._previous_fd = signal.set_wakeup_fd(self._writer.fileno())
+        self._notifier = QSocketNotifier(self._reader.fileno(), QSocketNotifier.Type.Read, self)
+        self._notifier.activated.connect(self._drain)
+        self._previous = {sig: signal.signal(sig, self._handle) for sig in QUIT_SIGNALS}
+
+    def _handle(self, signum: int, _frame) -> None:
+        self.received.append(signum)
+        logging.getLogger(__name__).info("received %s: quitting", signal.Signals(signum).name)
+        self.app.quit()
+
+    def _drain(self, *_args) -> None:
+        try:
+            while self._reader.recv(64):
+                pass
+        except (BlockingIOError, InterruptedError):
+            pass
+
+    def restore(self) -> None:
+        """Put the previous handlers back (after the event loop ended)."""
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        signal.set_wakeup_fd(self._previous_fd)
+        self._notifier.setEnabled(False)
+        self._reader.close()
+        self._writer.close()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args, qt_args = build_parser().parse_known_args(argv)
     configure_runtime()
@@ -61,11 +112,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from desktop.main_window import MainWindow
 
-    window = MainWindow(library, data_dir)
+    window = MainWindow(library, data_dir, start_workers=not args.no_workers)
     window.show()
-    if not args.no_workers:
-        window.ensure_workers()
+    window.analysis.ensure_workers()
     app.aboutToQuit.connect(window.shutdown)
+    quitter = SignalQuitter(app)
     if args.quit_after is not None:
         from PySide6.QtCore import QTimer
 
@@ -73,6 +124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return app.exec()
     finally:
+        window.shutdown()
+        quitter.restore()
         library.close()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
 import soundfile as sf
 
 from desktop.first_run.demo import demo_song_path, ensure_demo_song
@@ -84,3 +85,62 @@ def test_the_gui_entry_point_opens_the_library_and_quits_cleanly(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert (home / "library.sqlite3").is_file()
     assert (home / "settings.json").exists() is False  # nothing written until the user saves settings
+
+
+def _pid_alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie (exited, not yet reaped by its parent) counts as gone.
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGINT", "SIGHUP"])
+def test_a_signal_ends_the_app_and_the_workers_it_started(tmp_path, signame):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from moss_music.paths import REPO_ROOT, DataDir
+    from worker import slots
+
+    home = tmp_path / "app-home"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", MOSS_MUSIC_DATA_POINTER=str(tmp_path / "pointer.txt"),
+               MOSS_MUSIC_HOME=str(home))
+    app = subprocess.Popen([sys.executable, "-m", "desktop.app", "--home", str(home)], cwd=REPO_ROOT, env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        data_dir = DataDir.resolve(home)
+        deadline = time.monotonic() + 120
+        consumers = []
+        while time.monotonic() < deadline and not consumers:
+            assert app.poll() is None, app.stderr.read()[-2000:]
+            consumers = slots.live_consumers(data_dir)
+            time.sleep(0.2)
+        assert consumers, "the app started no consumer"
+        pids = [record.pid for record in consumers]
+        assert all(_pid_alive(pid) for pid in pids)
+
+        app.send_signal(getattr(signal, signame))
+        assert app.wait(timeout=60) == 0
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and any(_pid_alive(pid) for pid in pids):
+            time.sleep(0.2)
+        assert not any(_pid_alive(pid) for pid in pids), f"consumers {pids} outlived the app"
+        assert slots.live_consumers(data_dir) == []
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait()
