@@ -8,6 +8,8 @@ into a readable reason instead of an exception, so a view can still open.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -36,6 +38,8 @@ class OutputDevice:
 
 class Output(Protocol):
     channels: int
+    audible: bool
+    """False for the clock-only output used when there is no sound card."""
 
     @property
     def latency(self) -> float:
@@ -81,6 +85,7 @@ class SoundDeviceOutput:
     """PortAudio output stream, opened on start and closed on stop (no idle callbacks)."""
 
     channels = 2
+    audible = True
 
     def __init__(self, device: int | None = None, block_frames: int = 1024) -> None:
         self._sd = _sounddevice()
@@ -138,8 +143,63 @@ class SoundDeviceOutput:
         self.stop()
 
 
+class SilentOutput:
+    """No sound card: pulls blocks at the pace a sound card would and throws them away.
+
+    The player's clock, loops, count-in and metronome all run off the render
+    callback, so with this "clock-only" output everything but the sound works:
+    the playhead moves, loops wrap, the practice panel follows.
+    """
+
+    channels = 2
+    audible = False
+
+    def __init__(self, block_frames: int = 1024) -> None:
+        self.block_frames = block_frames
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    @property
+    def latency(self) -> float:
+        return 0.0
+
+    def supported_rate(self, wanted: int) -> int:
+        return wanted
+
+    def start(self, sample_rate: int, render: RenderCallback) -> None:
+        self.stop()
+        stop = threading.Event()
+        self._stop = stop
+        period = self.block_frames / sample_rate
+
+        def run() -> None:
+            block = np.zeros((self.block_frames, self.channels), dtype=np.float32)
+            deadline = time.monotonic()
+            while not stop.is_set():
+                block.fill(0.0)
+                if render(block):
+                    return
+                deadline += period
+                # Wait like a sound card would; a late wake-up catches up instead of drifting.
+                stop.wait(max(deadline - time.monotonic(), 0.0))
+
+        self._thread = threading.Thread(target=run, name="player-silent-output", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        thread, self._thread = self._thread, None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=1.0)
+
+    def close(self) -> None:
+        self.stop()
+
+
 class FakeOutput:
     """A sound card the test pulls blocks from by hand; records everything it was given."""
+
+    audible = True
 
     def __init__(self, channels: int = 2, latency: float = 0.0, rates: tuple[int, ...] | None = None) -> None:
         self.channels = channels

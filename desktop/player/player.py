@@ -3,8 +3,9 @@
 It knows nothing about Qt: the track view polls ``position()`` at display
 refresh and listens for events (``loaded``, ``state``, ``error``, ``ended``)
 through plain callbacks, which may arrive on the audio or loader thread.
-Without an output (no sound card) it still loads, seeks and loops; ``play``
-then reports ``unavailable_reason`` instead of raising.
+Without an output (no sound card) it plays on a clock-only ``SilentOutput``:
+the playhead, loops, count-in and metronome timing all run, nothing is heard,
+and ``unavailable_reason`` says why (the view shows it on the transport).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 from desktop.player.click import Metronome
 from desktop.player.clock import PlaybackClock
 from desktop.player.feeds import DirectFeed, Feed, Loop, ProcessedFeed
-from desktop.player.outputs import Output, OutputError
+from desktop.player.outputs import Output, OutputError, SilentOutput
 from desktop.player.stretch import Stretcher, clamp_speed, clamp_transpose, default_stretcher
 
 Listener = Callable[[str], None]
@@ -52,6 +53,7 @@ class Player:
         self._lock = threading.RLock()
         self._listeners: list[Listener] = []
         self._load_generation = 0
+        self._silent: SilentOutput | None = None
 
     # -- listeners ----------------------------------------------------------------------------
 
@@ -64,7 +66,17 @@ class Player:
 
     @property
     def available(self) -> bool:
-        return self.output is not None
+        """A sound device is attached (False: playback runs silently on the clock)."""
+        return self.output is not None and getattr(self.output, "audible", True)
+
+    @property
+    def sink(self) -> Output:
+        """Where blocks go: the sound device, or the clock-only output when there is none."""
+        if self.output is not None:
+            return self.output
+        if self._silent is None:
+            self._silent = SilentOutput()
+        return self._silent
 
     @property
     def stretcher(self) -> Stretcher:
@@ -143,17 +155,13 @@ class Player:
                 return True
             if self.state in (EMPTY, LOADING):
                 return False
-            if self.output is None:
-                self.error = self.unavailable_reason
-                self._emit("error")
-                return False
             if self._feed.position >= self.duration - 1e-3:
                 self._feed.seek(self.loop.start if self.loop else 0.0)
             self._metronome.reset()
             self._prepare_count_in()
             self.state = COUNT_IN if self._count_in is not None else PLAYING
             try:
-                self.output.start(self.sample_rate, self._render)
+                self.sink.start(self.sample_rate, self._render)
             except OutputError as error:
                 self.state = PAUSED
                 self.error = str(error)
@@ -167,9 +175,11 @@ class Player:
         with self._lock:
             if self.state not in (PLAYING, COUNT_IN):
                 return
+            heard = self.clock.position()
             self._stop_output()
             self.state = PAUSED
-            self._feed.seek(self.clock.position())
+            self._feed.seek(heard)
+            self.clock.hold(heard)
         self._emit("state")
 
     def toggle(self) -> None:
@@ -201,6 +211,8 @@ class Player:
     def _stop_output(self) -> None:
         if self.output is not None:
             self.output.stop()
+        if self._silent is not None:
+            self._silent.stop()
         self._count_in = None
 
     # -- loop, speed, transposition ---------------------------------------------------------------
@@ -283,7 +295,7 @@ class Player:
     def _render(self, out: np.ndarray) -> bool:
         """Fill one output block; runs on the audio thread, so it only copies and mixes."""
         frames = len(out)
-        heard_at = self.clock.time_fn() + (self.output.latency if self.output is not None else 0.0)
+        heard_at = self.clock.time_fn() + self.sink.latency
         with self._lock:
             offset = 0
             if self._count_in is not None:

@@ -152,14 +152,30 @@ def test_pause_keeps_the_heard_position(clock):
     assert output.pull(10)[0, 0] == pytest.approx(0.1 / 4, abs=1e-3)
 
 
-def test_without_an_output_play_says_why(clock):
-    player = Player(None, unavailable_reason="Playback unavailable: no sound card.", time_fn=clock)
-    player.set_audio(ramp(1.0), RATE)
+def test_without_an_output_playback_runs_silently_on_the_clock():
+    """No sound card: play still moves the playhead, loops wrap and the count-in counts (nothing is heard)."""
+    player = Player(None, unavailable_reason="Playback unavailable: no sound card.")
+    player.set_audio(ramp(3.0), RATE)
     assert not player.available
-    assert player.play() is False
-    assert "no sound card" in player.error
-    player.seek(0.5)
-    assert player.position() == 0.5
+    assert "no sound card" in player.unavailable_reason
+    player.set_beats([0.0, 0.1, 0.2, 0.3], [True, False, False, False])
+    player.set_count_in(2)
+    assert player.play() is True
+    assert player.state == COUNT_IN
+    deadline = time.monotonic() + 3.0
+    while player.state == COUNT_IN and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert player.state == PLAYING, "the count-in ends on the clock"
+    time.sleep(0.3)
+    assert 0.1 < player.position() < 1.0
+    player.set_loop(0.5, 0.7)
+    time.sleep(0.5)
+    assert 0.5 <= player.position() <= 0.7 + 1e-3, "the loop wraps without a sound card"
+    player.pause()
+    held = player.position()
+    time.sleep(0.1)
+    assert player.position() == held
+    player.close()
 
 
 def test_metronome_clicks_land_on_the_beat_grid(clock):
