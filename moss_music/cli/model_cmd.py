@@ -60,7 +60,7 @@ def _load_and_generate(args) -> dict:
     output = engine.run(one_second, [TaskRequest("smoke", "Describe this audio.",
                                                  SamplingOptions(do_sample=False, max_new_tokens=1))])[0]
     result = {"parameters": loaded.parameter_count, "device": loaded.device, "dtype": str(loaded.dtype).split(".")[-1],
-              "quantization": loaded.quantization, "attention": loaded.model.config._attn_implementation,
+              "quantization": loaded.quantization, "attention": loaded.attention,
               "load_seconds": round(load_seconds, 2), "smoke_seconds": round(time.perf_counter() - started, 3),
               "smoke_token_ids": output.token_ids, "smoke_finish": output.finish_reason}
     if torch.cuda.is_available() and loaded.device.startswith("cuda"):

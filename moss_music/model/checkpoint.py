@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,10 +23,17 @@ from moss_music.model.config import MODEL_TYPES
 INDEX_FILE = "model.safetensors.index.json"
 SINGLE_FILE = "model.safetensors"
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
+MAX_HEADER_BYTES = 100 * 2**20
+"""safetensors' own limit for the JSON header; a larger claim is a damaged or hostile file."""
+KNOWN_EXTRA_TENSORS = ("audio_encoder.embed_positions.inv_timescales",)
+"""Stored by the release although the reference registers them as non-persistent buffers: we compute them."""
 
 
-class CheckpointError(Exception):
-    """The folder is not a MOSS-Music/MOSS-Audio checkpoint we can load safely."""
+class CheckpointError(OSError):
+    """The folder is not a MOSS-Music/MOSS-Audio checkpoint we can load safely.
+
+    An OSError: like a missing or unreadable file, it is about what is on disk, and every command
+    already reports OSErrors as one line."""
 
 
 @dataclass
@@ -47,11 +56,8 @@ class CheckpointInfo:
 
     @property
     def variant(self) -> str:
-        """'thinking' or 'instruct', from the folder name or the config's own flag."""
-        flag = self.config.get("thinking_variant")
-        if flag is not None:
-            return "thinking" if flag else "instruct"
-        return "thinking" if "thinking" in self.folder.name.lower() else "instruct"
+        """'thinking' or 'instruct', read from the files (see ``checkpoint_variant``)."""
+        return checkpoint_variant(self.folder, self.config)
 
     @property
     def revision(self) -> str:
@@ -88,6 +94,7 @@ def inspect_checkpoint(folder: str | os.PathLike[str]) -> CheckpointInfo:
     total = 0
     for path in weight_files:
         total += path.stat().st_size
+        check_safetensors_header(path)
         try:
             with safe_open(str(path), framework="pt") as handle:
                 for key in handle.keys():
@@ -105,17 +112,27 @@ def _weight_files_and_names(folder: Path) -> tuple[list[Path], list[str]]:
             weight_map: dict[str, str] = json.loads(index_path.read_text(encoding="utf-8"))["weight_map"]
         except (json.JSONDecodeError, KeyError, TypeError) as error:
             raise CheckpointError(f"{index_path}: not a safetensors index ({error})") from error
+        if not isinstance(weight_map, dict) or not all(isinstance(v, str) for v in weight_map.values()):
+            raise CheckpointError(f"{index_path}: weight_map is not a name -> file mapping")
+        outside = sorted({name for name in weight_map.values() if not _is_plain_file_name(name)})
+        if outside:
+            raise CheckpointError(f"{index_path}: names weight files outside the model folder ({outside[0]!r}); "
+                                  "only files inside the folder are read")
+        if any(Path(name).suffix != ".safetensors" for name in weight_map.values()):
+            raise CheckpointError(f"{index_path}: lists non-safetensors files; only safetensors weights are loaded")
         files = sorted({folder / name for name in weight_map.values()})
         missing = [p.name for p in files if not p.is_file()]
         if missing:
             raise CheckpointError(f"{folder}: the index names shard(s) that are not there: {', '.join(missing)}")
-        if any(Path(name).suffix != ".safetensors" for name in weight_map.values()):
-            raise CheckpointError(f"{index_path}: lists non-safetensors files; only safetensors weights are loaded")
         return files, sorted(weight_map)
     single = folder / SINGLE_FILE
     if single.is_file():
-        with safe_open(str(single), framework="pt") as handle:
-            return [single], sorted(handle.keys())
+        check_safetensors_header(single)
+        try:
+            with safe_open(str(single), framework="pt") as handle:
+                return [single], sorted(handle.keys())
+        except Exception as error:  # safetensors raises its own error types for damaged headers
+            raise CheckpointError(f"{single}: not a readable safetensors file ({error})") from error
     pickles = sorted(p.name for p in folder.iterdir() if p.suffix in PICKLE_SUFFIXES)
     if pickles:
         raise CheckpointError(
@@ -125,9 +142,66 @@ def _weight_files_and_names(folder: Path) -> tuple[list[Path], list[str]]:
     raise CheckpointError(f"{folder}: no {INDEX_FILE} or {SINGLE_FILE}")
 
 
+def _is_plain_file_name(name: str) -> bool:
+    """A shard name the index may use: one file name in the folder itself (no directories, no '..')."""
+    return bool(name) and name not in (".", "..") and "/" not in name and "\\" not in name \
+        and not re.match(r"^[A-Za-z]:", name)
+
+
+def check_safetensors_header(path: Path) -> None:
+    """Refuse a file whose 8-byte header length is impossible before safetensors tries to read it."""
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if len(head) < 8:
+        raise CheckpointError(f"{path}: {size} bytes, too short to be a safetensors file (damaged download?)")
+    (length,) = struct.unpack("<Q", head)
+    if length > min(MAX_HEADER_BYTES, size - 8):
+        raise CheckpointError(f"{path}: the safetensors header claims {length:,} bytes but the file has {size:,}; "
+                              "the file is damaged: download it again")
+
+
+def checkpoint_variant(folder: Path, config: dict[str, Any]) -> str:
+    """'thinking' or 'instruct' from what the files say, the folder name only as a last resort.
+
+    In order: an explicit config flag, the model card's title (README.md, shipped with every hub
+    download), ``_name_or_path``, the repository of a Hugging Face cache snapshot, the folder name."""
+    flag = config.get("thinking_variant")
+    if flag is not None:
+        return "thinking" if flag else "instruct"
+    for text in (_model_card_title(folder), str(config.get("_name_or_path") or ""), _hub_repo_name(folder),
+                 folder.name):
+        lowered = text.lower()
+        if "thinking" in lowered:
+            return "thinking"
+        if "instruct" in lowered:
+            return "instruct"
+    return "instruct"
+
+
+def _model_card_title(folder: Path) -> str:
+    try:
+        text = (folder / "README.md").read_text(encoding="utf-8", errors="replace")[:20000]
+    except OSError:
+        return ""
+    titles = re.findall(r"^#\s+(.+)$", text, flags=re.M)
+    return titles[0] if titles else ""
+
+
+def _hub_repo_name(folder: Path) -> str:
+    """'OpenMOSS-Team/MOSS-Music-8B-Thinking' for .../models--OpenMOSS-Team--MOSS-Music-8B-Thinking/snapshots/<sha>."""
+    parent = folder.parent
+    if parent.name == "snapshots" and parent.parent.name.startswith("models--"):
+        return parent.parent.name.removeprefix("models--").replace("--", "/")
+    return ""
+
+
 def compare_weight_names(expected: set[str], found: set[str], folder: Path) -> None:
-    """Raise one error listing every missing and unexpected weight (first 20 of each)."""
-    missing, unexpected = sorted(expected - found), sorted(found - expected)
+    """Raise one error listing every missing and unexpected weight (first 20 of each).
+
+    The release's known extra buffers (``KNOWN_EXTRA_TENSORS``) are allowed; their values are checked
+    separately (``check_extra_tensors``)."""
+    missing, unexpected = sorted(expected - found), sorted(found - expected - set(KNOWN_EXTRA_TENSORS))
     if not missing and not unexpected:
         return
     lines = [f"{folder}: the weights do not match this architecture"]

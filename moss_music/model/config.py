@@ -14,7 +14,10 @@ from transformers import PreTrainedConfig, Qwen3Config
 
 MODEL_TYPES = ("moss_music", "moss_audio")
 _MIRRORED_KEYS = ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads",
-                  "head_dim", "max_position_embeddings", "rms_norm_eps", "bos_token_id", "eos_token_id")
+                  "head_dim", "max_position_embeddings", "rms_norm_eps", "bos_token_id", "eos_token_id",
+                  "intermediate_size", "rope_theta", "rope_scaling", "sliding_window", "use_sliding_window",
+                  "max_window_layers", "attention_bias", "attention_dropout", "hidden_act", "initializer_range")
+"""Top-level copies of the text config some exports write; the ``language_config`` is the one that counts."""
 
 
 class MossAudioEncoderConfig(PreTrainedConfig):
@@ -43,6 +46,7 @@ class MossAudioEncoderConfig(PreTrainedConfig):
     def __post_init__(self, **kwargs: Any) -> None:
         if self.deepstack_encoder_layer_indexes is None:
             self.deepstack_encoder_layer_indexes = [8, 16, 24]
+        kwargs.pop("model_type", None)  # released audio_config dumps carry their own type name
         super().__post_init__(**kwargs)
 
     @property

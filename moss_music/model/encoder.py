@@ -78,7 +78,12 @@ class EncoderLayer(nn.Module):
 
     def forward(self, x: torch.Tensor, key_mask: torch.Tensor) -> torch.Tensor:
         x = x + self.self_attn(self.self_attn_layer_norm(x), key_mask)
-        return x + self.fc2(self.activation(self.fc1(self.final_layer_norm(x))))
+        x = x + self.fc2(self.activation(self.fc1(self.final_layer_norm(x))))
+        if x.dtype == torch.float16:
+            # The reference layer clamps here too: fp16 residuals of 32 layers can pass 65504 and turn inf.
+            limit = torch.finfo(torch.float16).max - 1000
+            x = x.clamp(min=-limit, max=limit)
+        return x
 
 
 class MossAudioEncoder(nn.Module):

@@ -18,11 +18,14 @@ import torch
 from torch import nn
 from transformers import GenerationMixin, PreTrainedModel, Qwen3Model
 from transformers.modeling_outputs import CausalLMOutputWithPast
-from transformers.modeling_utils import slice_logits_to_keep
 
 from moss_music.model.adapter import GatedMLP
+from moss_music.model.checkpoint import KNOWN_EXTRA_TENSORS, inspect_checkpoint
+from moss_music.model.compat import cache_kwargs, output_cache
 from moss_music.model.config import MossMusicConfig
+from moss_music.model.device import default_attention
 from moss_music.model.encoder import MossAudioEncoder
+from moss_music.model.prepare import build_config, check_weights
 
 AUDIO_INPUTS = ("audio_data", "audio_data_seqlens", "audio_input_mask")
 """Inputs that only the prefill (the forward pass holding the audio) may see."""
@@ -38,7 +41,9 @@ class MossMusicPreTrainedModel(PreTrainedModel):
     _supports_flash_attn = True
     _supports_flex_attn = False
     _supports_attention_backend = True
-    _skip_keys_device_placement = ["cache"]
+    _skip_keys_device_placement = ["cache", "past_key_values"]
+    _keys_to_ignore_on_load_unexpected = [name.replace(".", r"\.") for name in KNOWN_EXTRA_TENSORS]
+    """The release stores the encoder's sinusoid timescales; we compute them (checked in prepare.py)."""
 
 
 class MossMusicForConditionalGeneration(MossMusicPreTrainedModel, GenerationMixin):
@@ -69,9 +74,6 @@ class MossMusicForConditionalGeneration(MossMusicPreTrainedModel, GenerationMixi
     def from_pretrained(cls, pretrained_model_name_or_path: str | os.PathLike[str], *model_args: Any,
                         config: MossMusicConfig | None = None, **kwargs: Any):
         """Load a LOCAL folder: safetensors only, names checked first, no code from the folder ever runs."""
-        from moss_music.model.checkpoint import inspect_checkpoint
-        from moss_music.model.loader import build_config, check_weights, default_attention
-
         folder = Path(pretrained_model_name_or_path).expanduser()
         info = inspect_checkpoint(folder)
         config = config if config is not None else build_config(info)
@@ -80,9 +82,8 @@ class MossMusicForConditionalGeneration(MossMusicPreTrainedModel, GenerationMixi
             kwargs.pop(refused, None)
         if "attn_implementation" not in kwargs:
             dtype = kwargs.get("dtype")
-            device = str(kwargs.get("device_map") or "cpu")
             kwargs["attn_implementation"] = default_attention(
-                dtype if isinstance(dtype, torch.dtype) else torch.float32, device if "cuda" in device else "cpu"
+                dtype if isinstance(dtype, torch.dtype) else torch.float32, _single_device(kwargs.get("device_map"))
             )
         return super().from_pretrained(
             folder, *model_args, config=config, use_safetensors=True, local_files_only=True,
@@ -190,15 +191,32 @@ class MossMusicForConditionalGeneration(MossMusicPreTrainedModel, GenerationMixi
                 inputs_embeds=inputs_embeds,
                 attention_mask=attention_mask,
                 position_ids=position_ids,
-                cache=cache,
                 use_cache=use_cache,
+                **cache_kwargs(cache),
                 **kwargs,
             )
-        logits = self.lm_head(slice_logits_to_keep(outputs.last_hidden_state, logits_to_keep))
+        logits = self.lm_head(_keep_last(outputs.last_hidden_state, logits_to_keep))
         loss = None
         if labels is not None:
             loss = self.loss_function(logits=logits, labels=labels, vocab_size=self.config.language_config.vocab_size)
-        return CausalLMOutputWithPast(loss=loss, logits=logits, cache=outputs.cache)
+        return CausalLMOutputWithPast(loss=loss, logits=logits, **cache_kwargs(output_cache(outputs)))
+
+
+def _keep_last(hidden: torch.Tensor, logits_to_keep: int | torch.Tensor) -> torch.Tensor:
+    """Hidden states whose logits are needed: all (0), the last N (int), or the given positions (tensor)."""
+    if isinstance(logits_to_keep, int):
+        return hidden[:, -logits_to_keep:, :] if logits_to_keep else hidden
+    return hidden[:, logits_to_keep, :]
+
+
+def _single_device(device_map: Any) -> str:
+    """The one device a device_map names ({'': 'cuda:0'}, 'cuda', torch.device), else 'cpu'."""
+    if isinstance(device_map, dict):
+        devices = {str(v) for v in device_map.values()}
+        device_map = devices.pop() if len(devices) == 1 else "cpu"
+    if isinstance(device_map, int):
+        return f"cuda:{device_map}"
+    return str(device_map) if device_map is not None else "cpu"
 
 
 def _check_audio_count(audio_mask: torch.Tensor | None, audio_embeds: torch.Tensor) -> None:

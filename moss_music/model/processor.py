@@ -62,8 +62,14 @@ class ProcessorSettings:
             audio_end_id=int(data.get("audio_end_id", defaults.audio_end_id)),
             enable_time_marker=bool(data.get("enable_time_marker", defaults.enable_time_marker)),
             time_marker_every_seconds=int(data.get("time_marker_every_seconds", defaults.time_marker_every_seconds)),
-            mel=MelSettings.from_dict(data.get("mel_config")),
+            mel=MelSettings.from_dict(data.get("mel_config") or _whisper_mel_keys(data)),
         )
+
+
+def _whisper_mel_keys(data: dict[str, Any]) -> dict[str, Any]:
+    """A preprocessor_config.json in WhisperFeatureExtractor form names the same settings differently."""
+    names = {"sampling_rate": "mel_sr", "feature_size": "mel_dim", "n_fft": "mel_n_fft", "hop_length": "mel_hop_length"}
+    return {ours: data[theirs] for theirs, ours in names.items() if isinstance(data.get(theirs), int)}
 
 
 def default_prompt(question: str, system: str = DEFAULT_SYSTEM_PROMPT) -> str:

@@ -23,7 +23,8 @@ def _one_torch_thread():
 
 @pytest.fixture(scope="session")
 def tiny_dir(tmp_path_factory):
-    return build_tiny_checkpoint(tmp_path_factory.mktemp("ckpt") / "MOSS-Music-tiny-Instruct")
+    """The release layout (bf16 shards with the extra buffer, vocab/merges tokenizer), answers capped at 16 tokens."""
+    return build_tiny_checkpoint(tmp_path_factory.mktemp("ckpt") / "MOSS-Music-tiny-Instruct", layout="release")
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,8 @@ from safetensors.torch import load_file
 
 from moss_music.model.checkpoint import CheckpointError, inspect_checkpoint
 from moss_music.model.config import MossMusicConfig
-from moss_music.model.loader import build_config, load
+from moss_music.model.loader import load
+from moss_music.model.prepare import build_config
 from tests.model.tiny_checkpoint import SENTINEL
 
 
@@ -40,12 +41,14 @@ def test_loading_never_runs_code_from_the_folder(tiny, tiny_dir):
     assert not (tiny_dir / SENTINEL).exists()
 
 
-def test_weights_come_from_both_shards(tiny, tiny_dir):
+def test_weights_come_from_every_shard(tiny, tiny_dir):
     state = tiny.model.state_dict()
-    for shard in ("model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"):
-        stored = load_file(str(tiny_dir / shard))
-        name = sorted(stored)[0]
-        assert torch.equal(state[name], stored[name])
+    shards = sorted(tiny_dir.glob("model-*.safetensors"))
+    assert len(shards) == 4
+    for shard in shards:
+        stored = load_file(str(shard))
+        name = sorted(n for n in stored if n in state)[0]
+        assert torch.equal(state[name], stored[name].float())
 
 
 def test_pickle_only_folder_is_refused(tmp_path, tiny_dir):
@@ -73,8 +76,8 @@ def test_missing_and_unexpected_weights_are_listed(tmp_path, tiny_dir):
 def test_index_naming_an_absent_shard_is_reported(tmp_path, tiny_dir):
     folder = tmp_path / "partial"
     shutil.copytree(tiny_dir, folder)
-    (folder / "model-00002-of-00002.safetensors").unlink()
-    with pytest.raises(CheckpointError, match="model-00002-of-00002.safetensors"):
+    (folder / "model-00002-of-00004.safetensors").unlink()
+    with pytest.raises(CheckpointError, match="model-00002-of-00004.safetensors"):
         inspect_checkpoint(folder)
 
 

@@ -28,7 +28,7 @@ def test_model_check_reports_and_generates_one_token(tiny_dir, tmp_path):
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["ok"] and report["model_type"] == "moss_music" and report["variant"] == "instruct"
-    assert report["weight_files"] == 2 and report["dtype"] == "float32" and len(report["smoke_token_ids"]) <= 1
+    assert report["weight_files"] == 4 and report["dtype"] == "float32" and len(report["smoke_token_ids"]) <= 1
 
 
 def test_model_check_explains_a_bad_folder(tmp_path, capsys):
