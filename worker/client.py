@@ -20,6 +20,7 @@ from moss_music.library.schema import Job, Track, utcnow
 from moss_music.paths import DataDir
 from worker import jobs
 from worker.app import QueueControl, lane_for_backend, lane_queue
+from worker.jobs import JobState
 from worker.runner import dispatch
 
 LIBRARY_DB_NAME = DataDir(Path(".")).library_db.name
@@ -69,7 +70,7 @@ def enqueue_analysis(library: Library, track_ids: Iterable[int], *, backend: str
     return [job_for_track[track_id] for track_id in track_ids]
 
 
-def cancel_job(library: Library, job_id: int, *, data_dir: DataDir | None = None) -> str:
+def cancel_job(library: Library, job_id: int, *, data_dir: DataDir | None = None) -> JobState:
     """Cancel a queued job at once, or ask a running one to stop (it stops at its next check).
 
     Returns the job's state afterwards ('cancelled', or 'running' until the worker notices).
@@ -77,13 +78,14 @@ def cancel_job(library: Library, job_id: int, *, data_dir: DataDir | None = None
     revoke = None
     with library.write() as session:
         job = _get(session, job_id)
-        if job.state == jobs.QUEUED:
-            job.state, job.stage, job.finished_at, job.cancel_requested = jobs.CANCELLED, "cancelled", utcnow(), True
+        if job.state == JobState.QUEUED:
+            job.state, job.stage = JobState.CANCELLED, JobState.CANCELLED.value
+            job.finished_at, job.cancel_requested = utcnow(), True
             revoke = (job.lane, job.huey_task_id)
-        elif job.state == jobs.RUNNING:
+        elif job.state == JobState.RUNNING:
             job.cancel_requested = True
             job.stage = "cancelling"
-        state = job.state
+        state = JobState(job.state)
     if revoke and revoke[1]:
         lane_queue(_data_dir(library, data_dir), revoke[0]).revoke(revoke[1])
     return state
@@ -93,9 +95,9 @@ def retry_job(library: Library, job_id: int, *, data_dir: DataDir | None = None)
     """Queue a failed or cancelled job again (same id, fresh error and progress); returns the job id."""
     with library.write() as session:
         job = _get(session, job_id)
-        if job.state not in (jobs.FAILED, jobs.CANCELLED):
+        if not JobState(job.state).retryable:
             raise JobStateError(f"job {job_id} is {job.state}; only failed or cancelled jobs can be retried")
-        job.state, job.error, job.progress, job.stage = jobs.QUEUED, None, 0.0, "queued"
+        job.state, job.error, job.progress, job.stage = JobState.QUEUED, None, 0.0, JobState.QUEUED.value
         job.cancel_requested, job.finished_at, job.worker_id, job.started_at = False, None, None, None
         lane, priority = job.lane, job.priority
     dispatch(library, lane_queue(_data_dir(library, data_dir), lane), job_id, priority)
@@ -141,8 +143,8 @@ def get_job(library: Library, job_id: int) -> Job:
 def bump_priority(library: Library, track_id: int, *, data_dir: DataDir | None = None) -> list[int]:
     """Move the queued jobs of a track the user opened to the front of their lane; returns their ids."""
     with library.write() as session:
-        waiting = list(session.scalars(select(Job).where(Job.track_id == track_id, Job.state == jobs.QUEUED)))
-        tops = {lane: session.scalar(select(func.max(Job.priority)).where(Job.state == jobs.QUEUED, Job.lane == lane))
+        waiting = list(session.scalars(select(Job).where(Job.track_id == track_id, Job.state == JobState.QUEUED)))
+        tops = {lane: session.scalar(select(func.max(Job.priority)).where(Job.state == JobState.QUEUED, Job.lane == lane))
                 for lane in {job.lane for job in waiting}}
         bumped = []
         for job in waiting:

@@ -18,11 +18,8 @@ from sqlalchemy import case, select, update
 
 from moss_music.library import Library
 from moss_music.library.schema import Job, utcnow
+from worker.states import ACTIVE_STATES, FINISHED_STATES, JobState
 
-QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
-ACTIVE_STATES = (QUEUED, RUNNING)
-FINISHED_STATES = (DONE, FAILED, CANCELLED)
-STATES = ACTIVE_STATES + FINISHED_STATES
 MAX_CRASHES = 3
 """A job whose worker died this many times is failed instead of requeued (it may be what kills the worker)."""
 
@@ -43,8 +40,8 @@ class JobSpec:
     def row(self, track_id: int) -> Job:
         return Job(track_id=track_id, kind="analyze", backend=self.backend, lane=self.lane,
                    tasks_json=_dump(list(self.tasks)), params_json=_dump(dict(self.params)),
-                   options_json=_dump(dict(self.options)), state=QUEUED, priority=self.priority,
-                   force=self.force, progress=0.0, stage="queued")
+                   options_json=_dump(dict(self.options)), state=JobState.QUEUED, priority=self.priority,
+                   force=self.force, progress=0.0, stage=JobState.QUEUED.value)
 
 
 def _dump(value: Any) -> str:
@@ -63,9 +60,9 @@ def claim(library: Library, job_id: int, task_id: str, worker_id: str) -> bool:
     """Take a queued job for ``worker_id``; False if it was cancelled, taken, finished or re-dispatched."""
     now = utcnow()
     with library.write() as session:
-        return _set(session, job_id, (Job.state == QUEUED, Job.huey_task_id == task_id,
+        return _set(session, job_id, (Job.state == JobState.QUEUED, Job.huey_task_id == task_id,
                                       Job.cancel_requested.is_(False)),
-                    state=RUNNING, worker_id=worker_id, attempts=Job.attempts + 1, started_at=now,
+                    state=JobState.RUNNING, worker_id=worker_id, attempts=Job.attempts + 1, started_at=now,
                     heartbeat_at=now, finished_at=None, progress=0.0, stage="starting", error=None)
 
 
@@ -84,7 +81,7 @@ def beat(library: Library, worker_id: str, progress: dict[int, tuple[float, str]
                 values["updated_at"] = Job.updated_at
             else:
                 values.update(progress=max(0.0, min(1.0, float(news[0]))), stage=news[1][:500])
-            _set(session, job_id, (Job.worker_id == worker_id, Job.state == RUNNING), **values)
+            _set(session, job_id, (Job.worker_id == worker_id, Job.state == JobState.RUNNING), **values)
         return set(session.scalars(select(Job.id).where(Job.id.in_(list(progress)), Job.cancel_requested.is_(True))))
 
 
@@ -93,16 +90,16 @@ def cancel_requested(library: Library, job_id: int) -> bool:
         return bool(session.scalar(select(Job.cancel_requested).where(Job.id == job_id)))
 
 
-def finish(library: Library, job_id: int, worker_id: str, state: str, *, error: str | None = None,
+def finish(library: Library, job_id: int, worker_id: str, state: JobState, *, error: str | None = None,
            analysis_id: int | None = None, stage: str | None = None) -> bool:
     """End a running job this worker owns; False if it was taken back meanwhile."""
     assert state in FINISHED_STATES
     values: dict[str, Any] = {"state": state, "finished_at": utcnow(), "error": error,
                               "stage": stage if stage is not None else state}
-    if state == DONE:
+    if state == JobState.DONE:
         values.update(progress=1.0, analysis_id=analysis_id)
     with library.write() as session:
-        return _set(session, job_id, (Job.worker_id == worker_id, Job.state == RUNNING), **values)
+        return _set(session, job_id, (Job.worker_id == worker_id, Job.state == JobState.RUNNING), **values)
 
 
 def release(library: Library, job_id: int, worker_id: str | None, stage: str, *, crashed: bool) -> Job | None:
@@ -113,28 +110,28 @@ def release(library: Library, job_id: int, worker_id: str | None, stage: str, *,
     """
     with library.write() as session:
         job = session.get(Job, job_id)
-        if job is None or job.state != RUNNING or (worker_id is not None and job.worker_id != worker_id):
+        if job is None or job.state != JobState.RUNNING or (worker_id is not None and job.worker_id != worker_id):
             return None
         job.worker_id = None
         job.heartbeat_at = None
         if crashed and job.attempts >= MAX_CRASHES:
-            job.state, job.finished_at = FAILED, utcnow()
+            job.state, job.finished_at = JobState.FAILED, utcnow()
             job.error = (f"the worker stopped unexpectedly {job.attempts} times while running this job; "
                          "see the worker logs in the data dir's logs folder")
-            job.stage = FAILED
+            job.stage = JobState.FAILED
             return None
         if not crashed:
             job.attempts = max(0, job.attempts - 1)
-        job.state, job.progress, job.stage = QUEUED, 0.0, stage
+        job.state, job.progress, job.stage = JobState.QUEUED, 0.0, stage
         if job.cancel_requested:
-            job.state, job.finished_at, job.stage = CANCELLED, utcnow(), CANCELLED
+            job.state, job.finished_at, job.stage = JobState.CANCELLED, utcnow(), JobState.CANCELLED
             return None
         return job
 
 
 def set_task_id(library: Library, job_id: int, task_id: str) -> bool:
     with library.write() as session:
-        return _set(session, job_id, (Job.state == QUEUED,), huey_task_id=task_id)
+        return _set(session, job_id, (Job.state == JobState.QUEUED,), huey_task_id=task_id)
 
 
 def stale_jobs(library: Library, lanes: Iterable[str], is_alive: Callable[[str], bool | None],
@@ -143,7 +140,7 @@ def stale_jobs(library: Library, lanes: Iterable[str], is_alive: Callable[[str],
     cutoff = utcnow() - lease
     with library.session() as session:
         rows = session.execute(select(Job.id, Job.worker_id, Job.heartbeat_at)
-                               .where(Job.state == RUNNING, Job.lane.in_(list(lanes)))).all()
+                               .where(Job.state == JobState.RUNNING, Job.lane.in_(list(lanes)))).all()
     stale = []
     for job_id, worker_id, beat in rows:
         alive = is_alive(worker_id) if worker_id else False
@@ -155,7 +152,7 @@ def stale_jobs(library: Library, lanes: Iterable[str], is_alive: Callable[[str],
 def lost_jobs(library: Library, lane: str, pending_task_ids: set[str], older_than: datetime) -> list[Job]:
     """Queued jobs whose Huey task is gone (the enqueuing process died between the two writes)."""
     with library.session() as session:
-        jobs = session.scalars(select(Job).where(Job.state == QUEUED, Job.lane == lane,
+        jobs = session.scalars(select(Job).where(Job.state == JobState.QUEUED, Job.lane == lane,
                                                  Job.updated_at < older_than)).all()
     return [job for job in jobs if job.huey_task_id not in pending_task_ids]
 
@@ -179,8 +176,8 @@ def active_jobs_like(session, spec: JobSpec, track_ids: Sequence[int]) -> dict[i
 
 def display_order():
     """Running first, then queued in the order they will run, then the newest finished."""
-    rank = case((Job.state == RUNNING, 0), (Job.state == QUEUED, 1), else_=2)
-    queued_priority = case((Job.state == QUEUED, -Job.priority), else_=0)
+    rank = case((Job.state == JobState.RUNNING, 0), (Job.state == JobState.QUEUED, 1), else_=2)
+    queued_priority = case((Job.state == JobState.QUEUED, -Job.priority), else_=0)
     finished_recency = case((Job.state.in_(FINISHED_STATES), -Job.id), else_=Job.id)
     return rank, queued_priority, finished_recency
 

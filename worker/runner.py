@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 import threading
 import time
 import traceback
@@ -19,12 +18,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from moss_music.analysis import AnalysisCancelled, get_analyzer_class
-from moss_music.audio import AudioError, load
+from moss_music.analysis.pipeline import GpuOutOfMemory, TrackNotAnalysable, TrackResult, analyze_track
+from moss_music.audio import AudioError
 from moss_music.library import Library, Track, TrackNotFound
 from moss_music.library.schema import Job
 from moss_music.paths import DataDir
 from worker import jobs
 from worker.app import LaneQueue
+from worker.jobs import JobState
 from worker.settings import analyzer_options
 
 log = logging.getLogger("worker.runner")
@@ -99,94 +100,45 @@ class JobRunner:
         """A task taken from the queue while stopping: give its job a fresh task for the next consumer."""
         with self.library.session() as session:
             job = session.get(Job, job_id)
-        if job is not None and job.state == jobs.QUEUED and job.huey_task_id == task_id:
+        if job is not None and job.state == JobState.QUEUED and job.huey_task_id == task_id:
             dispatch(self.library, self.queue, job_id, job.priority)
             log.info("job %s: handed back to the queue, worker stopping", job_id)
 
     def _run_claimed(self, job_id: int, watcher: _JobWatch) -> None:
         started = time.perf_counter()
+        analysis_id, error = None, None
         try:
-            state, detail = self._execute(job_id, watcher)
+            result = self._execute(job_id, watcher)
+            state, analysis_id, stage = JobState.DONE, result.analysis_id, f"done{result.note}"
         except AnalysisCancelled:
-            if watcher.user_cancelled(refresh=True):
-                state, detail = jobs.CANCELLED, "cancelled"
-            elif self.stopping.is_set():
+            if not watcher.user_cancelled(refresh=True) and self.stopping.is_set():
                 self.requeue(job_id, "waiting (the worker was stopped)", crashed=False)
                 log.info("job %s: requeued, worker stopping", job_id)
                 return
-            else:
-                state, detail = jobs.CANCELLED, "cancelled"
-        except JobFailed as error:
-            state, detail = jobs.FAILED, str(error)
-        except Exception as error:  # noqa: BLE001 - a job's failure must never take the consumer down
-            if _is_gpu_oom(error):
-                _free_gpu_memory()
-                state, detail = jobs.FAILED, ("the GPU ran out of memory on this track; close other programs "
-                                              "using the GPU, choose a lower precision or 4/8-bit quantization "
-                                              "in Settings, or run it on the CPU")
-            else:
-                state, detail = jobs.FAILED, f"unexpected error: {type(error).__name__}: {error}"
-            log.error("job %s failed:\n%s", job_id, "".join(traceback.format_exception(error)))
-        if state == jobs.DONE:
-            analysis_id, stage = detail
-            finished = jobs.finish(self.library, job_id, self.worker_id, jobs.DONE, analysis_id=analysis_id,
-                                   stage=stage)
-        elif state == jobs.FAILED:
-            finished = jobs.finish(self.library, job_id, self.worker_id, jobs.FAILED, error=detail)
-        else:
-            finished = jobs.finish(self.library, job_id, self.worker_id, jobs.CANCELLED, stage="cancelled")
+            state, stage = JobState.CANCELLED, JobState.CANCELLED.value
+        except (JobFailed, TrackNotAnalysable, GpuOutOfMemory) as failure:
+            state, stage, error = JobState.FAILED, JobState.FAILED.value, str(failure)
+        except Exception as failure:  # noqa: BLE001 - a job's failure must never take the consumer down
+            state, stage, error = JobState.FAILED, JobState.FAILED.value, (
+                f"unexpected error: {type(failure).__name__}: {failure}")
+            log.error("job %s failed:\n%s", job_id, "".join(traceback.format_exception(failure)))
+        finished = jobs.finish(self.library, job_id, self.worker_id, state, analysis_id=analysis_id, stage=stage,
+                               error=error)
         log.info("job %s: %s in %.2fs%s", job_id, state, time.perf_counter() - started,
                  "" if finished else " (taken back meanwhile: outcome dropped)")
 
-    def _execute(self, job_id: int, watcher: _JobWatch) -> tuple[str, tuple[int, str]]:
+    def _execute(self, job_id: int, watcher: _JobWatch) -> TrackResult:
         job, track = self._load(job_id)
-        params = json.loads(job.params_json or "{}")
         analyzer = self.analyzers.get(job.backend, json.loads(job.options_json or "{}"))
-        tasks = json.loads(job.tasks_json or "[]") or list(type(analyzer).tasks)
-        backend = type(analyzer).backend
-        if not job.force:
-            stored = self.library.find_analysis(track.content_hash, backend, analyzer.model_id,
-                                                analyzer.model_revision, tasks, params)
-            if stored is not None:
-                return jobs.DONE, (stored.id, "done (stored result)")
-        watcher.progress(0.0, "decoding audio")
         try:
-            audio = load(track.path, getattr(type(analyzer), "sample_rate", None))
+            return analyze_track(self.library, analyzer, track, json.loads(job.tasks_json or "[]"),
+                                 params=json.loads(job.params_json or "{}"), force=job.force,
+                                 progress=watcher.progress, should_cancel=watcher.should_cancel,
+                                 cancel_before_save=lambda: watcher.user_cancelled(refresh=True))
         except AudioError as error:
             raise JobFailed(f"cannot read the audio file {track.path}: {error.reason}") from error
-        if watcher.should_cancel():
-            raise AnalysisCancelled()
-        started = time.perf_counter()
-        annotations, note = self._analyze(analyzer, audio, tasks, params, watcher)
-        elapsed = time.perf_counter() - started
-        if watcher.user_cancelled(refresh=True):
-            raise AnalysisCancelled()
-        annotations.duration = annotations.duration or audio.duration
-        try:
-            analysis_id = self.library.save_analysis(
-                track.id, backend=backend, model_id=analyzer.model_id, model_revision=analyzer.model_revision,
-                tasks=tasks, params=params, annotations=annotations, elapsed_s=elapsed)
         except TrackNotFound as error:
             raise JobFailed(str(error)) from error
-        return jobs.DONE, (analysis_id, f"done{note}")
-
-    @staticmethod
-    def _analyze(analyzer, audio, tasks, params, watcher: _JobWatch):
-        """Run the analyzer; after a GPU out-of-memory, retry once with what the backend offers as a lighter
-        setting (``oom_fallback(params) -> params | None``: a smaller audio window, a lower precision)."""
-        try:
-            return analyzer.analyze(audio, tasks, params=params, progress=watcher.progress,
-                                    should_cancel=watcher.should_cancel), ""
-        except Exception as error:
-            fallback = getattr(analyzer, "oom_fallback", None)
-            lighter = fallback(dict(params)) if _is_gpu_oom(error) and fallback is not None else None
-            if lighter is None:
-                raise
-            log.warning("GPU out of memory; retrying with %s", lighter)
-            _free_gpu_memory()
-            watcher.progress(0.0, "retrying with lighter settings after GPU out of memory")
-            return analyzer.analyze(audio, tasks, params=lighter, progress=watcher.progress,
-                                    should_cancel=watcher.should_cancel), " (lighter settings after GPU out of memory)"
 
     def _load(self, job_id: int) -> tuple[Job, Track]:
         with self.library.session() as session:
@@ -194,9 +146,6 @@ class JobRunner:
             track = session.get(Track, job.track_id) if job is not None and job.track_id else None
         if job is None or track is None:
             raise JobFailed("the track was removed from the library")
-        if track.status != "ok" or not track.content_hash:
-            reason = track.error or ("the file is missing" if track.status == "missing" else "unreadable")
-            raise JobFailed(f"cannot analyse {track.path}: {reason}")
         return job, track
 
     def requeue(self, job_id: int, stage: str, *, crashed: bool, worker_id: str | None = None) -> bool:
@@ -247,22 +196,3 @@ class _JobWatch:
 
     def should_cancel(self) -> bool:
         return self.runner.stopping.is_set() or self.active.cancel_requested
-
-
-def _is_gpu_oom(error: BaseException) -> bool:
-    torch = sys.modules.get("torch")
-    oom_type = getattr(torch, "OutOfMemoryError", None) or getattr(getattr(torch, "cuda", None), "OutOfMemoryError",
-                                                                  None)
-    if oom_type is not None and isinstance(error, oom_type):
-        return True
-    return isinstance(error, RuntimeError) and "CUDA out of memory" in str(error)
-
-
-def _free_gpu_memory() -> None:
-    """Drop cached blocks so the next job starts from a clean allocator (the model itself stays loaded)."""
-    torch = sys.modules.get("torch")
-    try:
-        if torch is not None and torch.cuda.is_available():
-            torch.cuda.empty_cache()
-    except Exception:  # noqa: BLE001
-        log.warning("could not empty the CUDA cache", exc_info=True)

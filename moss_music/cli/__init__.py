@@ -4,6 +4,10 @@ Each subcommand lives in its own module with a ``register(subparsers, common)``
 function that adds its parser and sets ``handler`` to a function taking
 ``(args, ctx)`` and returning the exit code. Exit codes: 0 ok, 1 some files
 or jobs failed (listed on stderr), 2 usage error.
+
+Packages above the core (the worker's ``worker``/``jobs``/``analyze --queue``,
+the desktop app's ``gui``) add their commands through the ``moss_music.commands``
+entry point group, registered after the core's, so nothing here imports them.
 """
 
 from __future__ import annotations
@@ -14,20 +18,19 @@ import importlib.util
 import os
 import sys
 from collections.abc import Sequence
+from importlib.metadata import entry_points
 
 from moss_music.cli.context import EXIT_USAGE, CliContext, UsageError
 
+COMMANDS_GROUP = "moss_music.commands"
 COMMAND_MODULES = (
     "scan",
     "tracks",
     "doctor",
     "demo",
-    "gui",
     "analyze",
     "ask",
     "model",
-    "worker",
-    "jobs",
     "export",
     "tag",
 )
@@ -49,6 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
         if importlib.util.find_spec(module_name) is None:
             continue  # a feature not installed in this build
         importlib.import_module(module_name).register(subparsers, common)
+    for entry_point in entry_points(group=COMMANDS_GROUP):
+        try:
+            register = entry_point.load()
+        except Exception as error:  # noqa: BLE001 - a broken add-on must not take the core commands down
+            print(f"moss-music: the {entry_point.name} commands could not be loaded: {error}", file=sys.stderr)
+            continue
+        register(subparsers, common)
     return parser
 
 

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from moss_music.analysis import AnalysisCancelled, available_backends, backend_specs, get_analyzer_class
-from moss_music.analysis.pipeline import analyze_track
+from moss_music.analysis.pipeline import GpuOutOfMemory, TrackNotAnalysable, analyze_track
 from moss_music.analysis.registry import cli_options
 from moss_music.annotations import TrackAnnotations
 from moss_music.annotations.chords import display_name
@@ -35,8 +35,6 @@ def register(subparsers, common) -> None:
     parser.add_argument("--jams", metavar="OUT", help="also write JAMS: a file, or a folder for several inputs")
     parser.add_argument("--force", action="store_true", help="analyse again even if a stored result exists")
     parser.add_argument("--json", action="store_true", help="print results as JSON")
-    parser.add_argument("--queue", action="store_true",
-                        help="queue the files for the worker (moss-music worker) and print job ids instead")
     parser.set_defaults(handler=run)
 
 
@@ -60,8 +58,8 @@ def run(args, ctx) -> int:
     if args.jams and len(args.paths) > 1 and not Path(args.jams).is_dir():
         Path(args.jams).mkdir(parents=True, exist_ok=True)
     params = {"question": args.question} if args.question else {}
-    if args.queue:
-        return run_queued(args, ctx, tasks, params)
+    if getattr(args, "queue", False):  # the option exists when the worker is installed (worker.commands)
+        return args.queue_handler(args, ctx, tasks, params, analyzer_options(args))
     try:
         analyzer = analyzer_class.from_options(analyzer_options(args))
     except (ValueError, OSError) as error:
@@ -71,7 +69,7 @@ def run(args, ctx) -> int:
     for ref in args.paths:
         try:
             result = _analyze_one(ctx, analyzer, ref, tasks, params, args)
-        except (AudioError, TrackNotFound, OSError) as error:
+        except (AudioError, TrackNotFound, TrackNotAnalysable, GpuOutOfMemory, OSError) as error:
             ctx.error(f"failed: {ref}: {getattr(error, 'reason', None) or error}")
             failures += 1
             continue
@@ -86,44 +84,9 @@ def run(args, ctx) -> int:
     return EXIT_FAILURES if failures else EXIT_OK
 
 
-def run_queued(args, ctx, tasks: list[str], params: dict) -> int:
-    """``--queue``: add the files to the library, queue one job each for the worker, print the job ids."""
-    from worker.app import lane_for_backend
-    from worker.client import enqueue_analysis
-    from worker.launcher import ConsumerLauncher
-
-    if args.jams:
-        raise UsageError("--jams needs the results now: drop --queue, or export them once the jobs are done")
-    tracks, failures = [], 0
-    for ref in args.paths:
-        try:
-            track = ctx.library.resolve_track(ref) if ref.isdigit() else ctx.library.add_file(ref)
-            if track.status != "ok":
-                raise OSError(track.error or f"track is {track.status}")
-        except (TrackNotFound, OSError) as error:
-            ctx.error(f"failed: {ref}: {error}")
-            failures += 1
-            continue
-        tracks.append(track)
-    job_ids = enqueue_analysis(ctx.library, [t.id for t in tracks], backend=args.backend, tasks=tasks,
-                               params=params, force=args.force, data_dir=ctx.data_dir,
-                               options=analyzer_options(args)) if tracks else []
-    if args.json:
-        ctx.print_json([{"job_id": job_id, "track_id": t.id, "path": t.path} for job_id, t in zip(job_ids, tracks)])
-    else:
-        for job_id, track in zip(job_ids, tracks):
-            print(f"job {job_id}: {track.path}")
-    lane = lane_for_backend(args.backend)
-    if job_ids and not ConsumerLauncher(ctx.data_dir, (lane,)).running():
-        ctx.error(f"no {lane} worker is running: start one with `moss-music worker --lanes {lane}`")
-    return EXIT_FAILURES if failures else EXIT_OK
-
-
 def _analyze_one(ctx, analyzer, ref: str, tasks: list[str], params: dict, args) -> dict:
     library = ctx.library
     track = library.resolve_track(ref) if ref.isdigit() else library.add_file(ref)
-    if track.status != "ok":
-        raise OSError(track.error or f"track is {track.status}")
     result = analyze_track(library, analyzer, track, tasks, params=params, force=args.force,
                            progress=_progress_printer(args))
     backend = type(analyzer).backend

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from moss_music.cli.context import EXIT_FAILURES, EXIT_OK, UsageError
+from worker.states import ACTIVE_STATES, STATES, JobState
 
 ACTIONS = ("list", "cancel", "retry", "pause", "resume", "clear")
 WATCH_INTERVAL_S = 1.0
@@ -28,15 +29,13 @@ def register(subparsers, common) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--watch", action="store_true",
                         help="refresh until no job is queued or running (Ctrl-C stops watching)")
-    parser.add_argument("--state", help="only jobs in these states (comma-separated: queued,running,done,failed,"
-                                        "cancelled)")
+    parser.add_argument("--state", help=f"only jobs in these states (comma-separated: {','.join(STATES)})")
     parser.add_argument("--limit", type=int, default=None, help="at most N jobs")
     parser.set_defaults(handler=run)
 
 
 def run(args, ctx) -> int:
     from worker import client
-    from worker.jobs import STATES
 
     if args.action in ("cancel", "retry"):
         if not args.ids:
@@ -70,11 +69,11 @@ def _act_on_ids(args, ctx) -> int:
         try:
             if args.action == "cancel":
                 state = client.cancel_job(ctx.library, job_id, data_dir=ctx.data_dir)
-                message = "cancelled" if state == "cancelled" else (
-                    "stopping (it stops at its next step)" if state == "running" else f"already {state}")
+                message = "cancelled" if state == JobState.CANCELLED else (
+                    "stopping (it stops at its next step)" if state == JobState.RUNNING else f"already {state}")
             else:
                 client.retry_job(ctx.library, job_id, data_dir=ctx.data_dir)
-                state, message = "queued", "queued again"
+                state, message = JobState.QUEUED, "queued again"
         except (client.JobNotFound, client.JobStateError) as error:
             ctx.error(f"job {job_id}: {error}")
             failures += 1
@@ -131,7 +130,7 @@ def _watch(args, ctx, states) -> int:
                     print(("\x1b[2J\x1b[H" if interactive else "") + text + ("" if interactive else "\n"),
                           flush=True)
                 previous = text
-            if not any(row["state"] in ("queued", "running") for row in rows):
+            if not any(row["state"] in ACTIVE_STATES for row in rows):
                 return EXIT_OK
             time.sleep(WATCH_INTERVAL_S)
     except KeyboardInterrupt:
@@ -151,7 +150,7 @@ def format_table(rows: list[dict], *, paused: bool = False) -> str:
     lines = [f"{'ID':>5}  {'STATE':<9} {'PROG':>4}  {'BACKEND':<8} {'LANE':<4}  {'TRACK':<{width}}  STAGE / ERROR"]
     for row in rows:
         title = (row["track_title"] or "?")[:width]
-        detail = row["error"] if row["state"] == "failed" and row["error"] else row["stage"] or ""
+        detail = row["error"] if row["state"] == JobState.FAILED and row["error"] else row["stage"] or ""
         lines.append(f"{row['id']:>5}  {row['state']:<9} {row['progress']:>4.0%}  {row['backend']:<8} "
                      f"{row['lane']:<4}  {title:<{width}}  {detail}")
     counts: dict[str, int] = {}
