@@ -65,7 +65,8 @@ SIDEBAR_REFRESH_MS = 2000
 """Smart-list counts and filter choices are re-read at most this often while jobs change."""
 SIDEBAR_WIDTH = 260
 SIDEBAR_MIN_WIDTH = 220
-QUEUE_HEIGHT = 200
+QUEUE_HEIGHT_SHARE = 0.22
+"""The queue panel's first height as a share of the window (about 200 px at 900, 150 at 720)."""
 
 
 class MainWindow(QMainWindow):
@@ -137,7 +138,7 @@ class MainWindow(QMainWindow):
                                     | QDockWidget.DockWidgetFeature.DockWidgetFloatable
                                     | QDockWidget.DockWidgetFeature.DockWidgetClosable)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.queue_dock)
-        self.resizeDocks([self.queue_dock], [QUEUE_HEIGHT], Qt.Orientation.Vertical)
+        self._docks_fitted = False
 
         self.status = StatusBar(data_dir, self.runner)
         self.setStatusBar(self.status)
@@ -165,6 +166,14 @@ class MainWindow(QMainWindow):
         self.view.setFocus()
 
     # -- layout ------------------------------------------------------------------------------
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._docks_fitted:
+            # Sized once the window has its real size, so a laptop screen keeps room for the table.
+            self._docks_fitted = True
+            self.resizeDocks([self.queue_dock], [max(130, int(self.height() * QUEUE_HEIGHT_SHARE))],
+                             Qt.Orientation.Vertical)
 
     def _build_toolbar(self) -> None:
         bar = QToolBar("Main", self)

@@ -100,6 +100,9 @@ class FilterPanel(QWidget):
         self.tag_list = QListWidget(objectName="tagList")
         self.tag_list.setMinimumHeight(80)
         self.tag_list.setMaximumHeight(150)
+        # Its own size hint asks for ten rows; ignore it so that on a short screen the smart lists keep
+        # their room and the tags scroll.
+        self.tag_list.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
         self.tag_list.itemChanged.connect(self._schedule)
         self.tag_hint = QLabel("Tags appear once tracks have captions.", objectName="hint")
         self.tag_hint.setWordWrap(True)

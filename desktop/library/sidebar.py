@@ -34,7 +34,7 @@ class Sidebar(QWidget):
         self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.tree.setMinimumHeight(250)
+        self.tree.setMinimumHeight(130)  # it scrolls; the filters below must fit a 720-pixel screen
 
         self._library_group = self._group("LIBRARY")
         self._smart_items: dict[str, QTreeWidgetItem] = {}
@@ -61,9 +61,9 @@ class Sidebar(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 10)
         layout.setSpacing(4)
-        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.tree, 2)
         layout.addWidget(filters_label)
-        layout.addWidget(self.filters, 0)
+        layout.addWidget(self.filters, 1)
 
     def _group(self, title: str) -> QTreeWidgetItem:
         item = QTreeWidgetItem(self.tree, [title, ""])

@@ -220,3 +220,102 @@ def test_export_opens_with_the_defaults_chosen_in_settings(qtbot, window, song_f
     monkeypatch.setattr(ExportDialog, "exec", capture)
     window.export_tracks([window.model.track_id(0)])
     assert sorted(seen["formats"]) == ["lab", "reaper"] and seen["folder"] == "/tmp/exports-here"
+
+
+def _shown_keys(win) -> list[str]:
+    return [win.model.data(win.model.index(row, COLUMN_INDEX["key"])) for row in range(win.model.rowCount())]
+
+
+def test_key_column_sorts_round_the_camelot_wheel(qtbot, window, song_folder, library):
+    titles = ("Eight B", "Eight A", "Two B", "One A", "Twelve B", "No Key")
+    scan(qtbot, window, song_folder(*[(title, "A") for title in titles]))
+    ids = track_ids_by_title(library)
+    annotate(library, ids["Eight B"], key=("C", "major"))
+    annotate(library, ids["Eight A"], key=("A", "minor"))
+    annotate(library, ids["Two B"], key=("Gb", "major"))  # the analyzer's spelling; shown as F# major
+    annotate(library, ids["One A"], key=("G#", "minor"))
+    annotate(library, ids["Twelve B"], key=("E", "major"))
+    window.model.reload()
+    settle(qtbot, window)
+
+    window.view.sortByColumn(COLUMN_INDEX["key"], Qt.SortOrder.AscendingOrder)
+    expected = ["G# minor · 1A", "F# major · 2B", "A minor · 8A", "C major · 8B", "E major · 12B", ""]
+    qtbot.waitUntil(lambda: _shown_keys(window) == expected, timeout=DEFAULT_WAIT_MS)
+    # Alphabetical order would have put "A minor" first and "G# minor" after "F# major".
+    assert shown_titles(window)[:2] == ["One A", "Two B"]
+
+
+def test_compatible_keys_filter_uses_the_same_key_names_as_the_table(qtbot, window, song_folder, library):
+    titles = ("Home", "Up", "Down", "Relative", "Far", "Parallel")
+    scan(qtbot, window, song_folder(*[(title, "A") for title in titles]))
+    ids = track_ids_by_title(library)
+    annotate(library, ids["Home"], key=("Gb", "major"))  # 2B, spelled with flats by the analyzer
+    annotate(library, ids["Up"], key=("C#", "major"))  # 3B (Db major)
+    annotate(library, ids["Down"], key=("B", "major"))  # 1B
+    annotate(library, ids["Relative"], key=("D#", "minor"))  # 2A (Eb minor)
+    annotate(library, ids["Far"], key=("C", "major"))  # 8B
+    annotate(library, ids["Parallel"], key=("F#", "minor"))  # 11A: same tonic, not compatible
+    window.model.reload()
+    settle(qtbot, window)
+
+    filters = window.sidebar.filters
+    assert not filters.compatible_box.isEnabled()  # nothing to be compatible with yet
+    # Pick the key from the list by the very text the table shows for the "Home" row.
+    window.sidebar.select_smart_list("all")
+    home_row = shown_titles(window).index("Home")
+    table_text = window.model.data(window.model.index(home_row, COLUMN_INDEX["key"]))
+    assert table_text == "F# major · 2B"
+    filters.key_combo.setCurrentIndex(filters.key_combo.findText(table_text))
+    wait_titles(qtbot, window, {"Home"})
+
+    assert filters.compatible_box.isEnabled()
+    filters.compatible_box.click()
+    wait_titles(qtbot, window, {"Home", "Up", "Down", "Relative"})
+    assert {window.model.data(window.model.index(row, COLUMN_INDEX["key"])) for row in range(4)} == \
+        {"F# major · 2B", "Db major · 3B", "B major · 1B", "Eb minor · 2A"}
+    # Every table text names an entry of the filter list, word for word.
+    items = {filters.key_combo.itemText(i) for i in range(filters.key_combo.count())}
+    assert set(_shown_keys(window)) <= items
+
+    filters.compatible_box.click()
+    wait_titles(qtbot, window, {"Home"})
+    filters.clear()
+    wait_titles(qtbot, window, set(titles))
+    assert not filters.compatible_box.isChecked()
+
+
+def test_bpm_boxes_show_what_is_typed_and_filter(qtbot, window, song_folder, library):
+    scan(qtbot, window, song_folder(("Slow", "A"), ("Fast", "B")))
+    ids = track_ids_by_title(library)
+    annotate(library, ids["Slow"], bpm=80)
+    annotate(library, ids["Fast"], bpm=150)
+    window.model.reload()
+    window.resize(1280, 720)
+    filters = window.sidebar.filters
+    for box, typed in ((filters.bpm_min, "120"), (filters.bpm_max, "200")):
+        box.setFocus()
+        qtbot.keyClicks(box, typed)
+        assert box.text() == typed
+        # The text has room: the editor is wider than what it shows (it used to be 1 px wide).
+        assert box.width() > box.fontMetrics().horizontalAdvance(typed) + 8
+    wait_titles(qtbot, window, {"Fast"})
+    qtbot.keyClicks(filters.bpm_max, "x")  # letters are not a tempo
+    assert filters.bpm_max.text() == "200"
+
+
+def test_main_window_fits_a_1280x720_screen(qtbot, window, song_folder):
+    scan(qtbot, window, song_folder(("One", "A"), ("Two", "B")))
+    window.resize(1280, 720)
+    qtbot.waitUntil(lambda: window.size().width() == 1280 and window.size().height() == 720,
+                    timeout=DEFAULT_WAIT_MS)
+    assert window.minimumSizeHint().height() <= 720 and window.minimumSizeHint().width() <= 1280
+    filters = window.sidebar.filters
+    for combo in (filters.key_combo, filters.meter_combo):
+        assert combo.isVisible()
+        assert combo.width() >= combo.minimumSizeHint().width()
+        assert combo.width() >= combo.fontMetrics().horizontalAdvance("F# major · 2B")  # not squashed
+    for box in (filters.bpm_min, filters.bpm_max):
+        assert box.width() >= box.fontMetrics().horizontalAdvance("300 bpm")
+    assert window.queue_dock.isVisible() and window.queue_panel.table.height() >= 50
+    assert window.view.height() >= 250
+    assert window.sidebar_scroll.width() >= 220
