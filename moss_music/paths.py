@@ -15,8 +15,22 @@ import platformdirs
 
 HOME_ENV = "MOSS_MUSIC_HOME"
 APP_NAME = "moss-music-studio"
-REPO_ROOT = Path(__file__).resolve().parent.parent
-RESOURCES_DIR = REPO_ROOT / "resources"
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_ROOT = PACKAGE_DIR.parent
+"""The folder that holds the ``moss_music`` package: the checkout, or ``site-packages`` when installed."""
+
+
+def _resources_dir() -> Path:
+    """Prompts and icons: ``moss_music/resources`` in a wheel, the top-level ``resources/`` in a checkout.
+
+    The checkout keeps ``resources/`` beside the packages so that editing a prompt needs no
+    Python knowledge; ``setup.py`` maps that folder into the wheel as ``moss_music.resources``.
+    """
+    installed = PACKAGE_DIR / "resources"
+    return installed if installed.is_dir() else REPO_ROOT / "resources"
+
+
+RESOURCES_DIR = _resources_dir()
 
 
 def default_home() -> Path:
