@@ -103,7 +103,7 @@ class MossAudioEncoder(nn.Module):
         )
 
     def forward(self, mel: torch.Tensor, mel_lengths: torch.Tensor | list[int] | None = None,
-                num_deepstack: int | None = None) -> EncoderOutput:
+                num_deepstack: int | None = None, chunk_batch: int | None = None) -> EncoderOutput:
         """Encode ``mel`` [n_mels, T] or [B, n_mels, T] (valid lengths in ``mel_lengths``)."""
         if mel.dim() == 2:
             mel = mel[None]
@@ -117,9 +117,10 @@ class MossAudioEncoder(nn.Module):
         outputs: list[torch.Tensor] = []
         tap_outputs: list[list[torch.Tensor]] = [[] for _ in taps]
         longest = max(chunk_frames)
-        for start in range(0, len(chunks), self.config.conv_chunksize):
-            batch_chunks = chunks[start : start + self.config.conv_chunksize]
-            batch_valid = valid_tokens[start : start + self.config.conv_chunksize]
+        per_batch = max(1, chunk_batch or self.config.conv_chunksize)
+        for start in range(0, len(chunks), per_batch):
+            batch_chunks = chunks[start : start + per_batch]
+            batch_valid = valid_tokens[start : start + per_batch]
             padded = torch.stack([F.pad(c, (0, longest - c.shape[-1])) for c in batch_chunks])
             hidden, taps_hidden = self._encode_chunks(padded, batch_valid, taps)
             for row, n in enumerate(batch_valid):

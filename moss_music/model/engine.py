@@ -2,11 +2,14 @@
 
 Every task prompt for a track starts with the same tokens (system turn, user
 turn header, the audio span); only the question after the audio differs. So
-the audio is encoded and the prefix prefilled once, the prefix cache is copied
-into one batch row per task, the task suffixes are prefilled together (right
-padded, masked, with explicit positions), and the tasks decode as one batch.
-Finished rows leave the batch; a batch that does not fit in GPU memory is
-split in halves and retried.
+the audio is encoded and the prefix prefilled once, and every task's batch row
+attends to that ONE prefix cache (shared by reference, never copied per task:
+``SharedPrefixLayer``); the task suffixes are prefilled together (right padded,
+masked, with explicit positions), and the tasks decode as one batch. Finished
+rows leave the batch. Batch size comes from free accelerator memory
+(``memory.plan_batch``), and an out-of-memory steps down until it fits: the
+encoder's chunk batch and the prefill chunk while building the prefix, the
+batch (halves) while decoding.
 """
 
 from __future__ import annotations
@@ -18,9 +21,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 from transformers import DynamicCache
+from transformers.cache_utils import DynamicLayer
 
+from moss_music.model.compat import cache_kwargs
+from moss_music.model.device import free_accelerator_memory, is_out_of_memory
 from moss_music.model.features import audio_token_count
 from moss_music.model.generation import LoopGuard, choose_next, task_generator
+from moss_music.model.memory import ModelShape, plan_batch
 from moss_music.model.options import TaskOutput, TaskRequest
 from moss_music.model.processor import (
     AUDIO_PLACEHOLDER,
@@ -32,6 +39,15 @@ from moss_music.model.thinking import THINK_CLOSE, THINK_OPEN, split_thinking
 
 TokenCallback = Callable[[str, int, int], None]
 """(task name, tokens generated so far, max tokens for the task)."""
+FreeMemory = Callable[[], int | None]
+"""Bytes free on the model's device right now (None: unknown, e.g. the CPU)."""
+
+DEFAULT_THINKING_BUDGET = 1024
+"""Reasoning tokens a Thinking checkpoint may spend when the task names no budget; on top of the answer's."""
+THINK_FORCE_TEXT = ("\n\nConsidering the limited time by the user, I have to give the solution based on the thinking "
+                    "directly now.\n</think>\n\n")
+"""What Qwen3 recommends appending when a thinking budget runs out, instead of a bare </think>."""
+MIN_PREFILL_CHUNK = 256
 
 
 class GenerationCancelled(Exception):
@@ -60,6 +76,35 @@ class Prefix:
     input_ids: list[int]
 
 
+class SharedPrefixLayer(DynamicLayer):
+    """One decoder layer's cache for a batch of tasks: the prefix's keys/values ONCE (batch 1, shared by
+    reference with the prefix cache) plus each row's own suffix and generated tokens.
+
+    Attention sees ``prefix ++ own`` per row; the join is made one layer at a time while that layer runs,
+    so only one layer's prefix copy per row exists at any moment instead of all 36 layers' per task."""
+
+    def __init__(self, prefix_keys: torch.Tensor, prefix_values: torch.Tensor) -> None:
+        super().__init__()
+        self.prefix_keys, self.prefix_values = prefix_keys, prefix_values
+
+    def update(self, key_states: torch.Tensor, value_states: torch.Tensor, *args, **kwargs):
+        super().update(key_states, value_states, *args, **kwargs)
+        rows = self.keys.shape[0]
+        keys = torch.cat([self.prefix_keys.expand(rows, -1, -1, -1), self.keys], dim=-2)
+        values = torch.cat([self.prefix_values.expand(rows, -1, -1, -1), self.values], dim=-2)
+        return keys, values
+
+    def get_seq_length(self, *args, **kwargs) -> int:
+        return self.prefix_keys.shape[-2] + super().get_seq_length(*args, **kwargs)
+
+
+def shared_prefix_cache(prefix: Prefix, config) -> DynamicCache:
+    """A cache whose layers all point at ``prefix``'s tensors (no copy) and grow per row from there."""
+    cache = DynamicCache(config=config)
+    cache.layers = [SharedPrefixLayer(layer.keys, layer.values) for layer in prefix.cache.layers]
+    return cache
+
+
 @dataclass
 class _Row:
     request: TaskRequest
@@ -69,17 +114,25 @@ class _Row:
     in_think: bool
     tokens: list[int] = field(default_factory=list)
     think_tokens: int = 0
+    answer_tokens: int = 0
     forced: list[int] = field(default_factory=list)
+    budget_forced: bool = False
     finish_reason: str = ""
 
 
 class SharedPrefixEngine:
     def __init__(self, model, processor: MossMusicProcessor, *, max_batch: int = 8, seed: int = 0,
                  thinking: bool = False, loop_guard: LoopGuard | None = None,
-                 system_prompt: str = DEFAULT_SYSTEM_PROMPT) -> None:
+                 system_prompt: str = DEFAULT_SYSTEM_PROMPT, free_memory: FreeMemory | None = None,
+                 prefill_chunk: int | None = None, encode_batch: int | None = None) -> None:
         self.model = model
         self.processor = processor
         self.max_batch = max(1, max_batch)
+        self.free_memory = free_memory if free_memory is not None else self._device_free_memory
+        self.prefill_chunk = prefill_chunk
+        """Prefix tokens prefilled per forward pass (None: all at once); halves after an out-of-memory."""
+        self.encode_batch = encode_batch
+        """Encoder chunks per conv batch (None: the config's conv_chunksize); halves after an out-of-memory."""
         self.seed = seed
         self.thinking = thinking
         self.loop_guard = loop_guard or LoopGuard()
@@ -110,9 +163,31 @@ class SharedPrefixEngine:
         return self.processor.encode_text(self.prompt_parts(question)[1])
 
     # ----------------------------------------------------------------- prefix
-    @torch.inference_mode()
     def build_prefix(self, waveform: np.ndarray) -> Prefix:
-        """Encode the audio and prefill system + user header + audio span into a batch-1 cache."""
+        """Encode the audio and prefill system + user header + audio span into a batch-1 cache.
+
+        An out-of-memory halves the encoder's chunk batch, then the prefill chunk, and tries again; when
+        both are at their floor it is raised (the analyzer then shortens the window)."""
+        while True:
+            try:
+                return self._build_prefix(waveform)
+            except Exception as error:  # noqa: BLE001 - only out-of-memory is handled, the rest re-raised
+                if not is_out_of_memory(error) or not self._step_down_prefix():
+                    raise
+                free_accelerator_memory(str(self.device))
+
+    def _step_down_prefix(self) -> bool:
+        chunks = self.encode_batch or self.model.config.audio_config.conv_chunksize
+        if chunks > 1:
+            self.encode_batch = max(1, chunks // 2)
+            return True
+        if self.prefill_chunk is None or self.prefill_chunk > MIN_PREFILL_CHUNK:
+            self.prefill_chunk = max(MIN_PREFILL_CHUNK, (self.prefill_chunk or 4096) // 2)
+            return True
+        return False
+
+    @torch.inference_mode()
+    def _build_prefix(self, waveform: np.ndarray) -> Prefix:
         started = time.perf_counter()
         mel = self.processor.mel(waveform)
         count = audio_token_count(mel.shape[-1])
@@ -121,14 +196,23 @@ class SharedPrefixEngine:
         ids += [settings.audio_start_id, *self.processor.audio_placeholder_ids(count), settings.audio_end_id]
         input_ids = torch.tensor([ids], device=self.device)
         mel_tensor = torch.from_numpy(mel)[None].to(self.device)
-        audio_embeds, deepstack = self.model.encode_audio(mel_tensor, [mel.shape[-1]])
+        audio_embeds, deepstack = self.model.encode_audio(mel_tensor, [mel.shape[-1]], chunk_batch=self.encode_batch)
         self._sync()
         encoded = time.perf_counter()
         mask = input_ids == settings.audio_token_id
         embeds = self.model.embed_inputs(input_ids, audio_embeds, mask)
         cache = DynamicCache(config=self.model.config.language_config)
-        with self.model.deepstack_injection(mask, deepstack):
-            self.model.language_model(inputs_embeds=embeds, cache=cache, use_cache=True)
+        step = self.prefill_chunk or len(ids)
+        audio_done = 0
+        for start in range(0, len(ids), step):
+            piece = mask[:, start : start + step]
+            audio_here = int(piece.sum())
+            features = [f[audio_done : audio_done + audio_here] for f in deepstack]
+            audio_done += audio_here
+            positions = torch.arange(start, start + piece.shape[1], device=self.device)[None]
+            with self.model.deepstack_injection(piece, features):
+                self.model.language_model(inputs_embeds=embeds[:, start : start + step], position_ids=positions,
+                                          use_cache=True, **cache_kwargs(cache))
         self._sync()
         self.stats.audio_tokens += count
         self.stats.prefix_tokens += len(ids)
@@ -136,14 +220,8 @@ class SharedPrefixEngine:
         self.stats.prefill_seconds += time.perf_counter() - encoded
         return Prefix(cache, len(ids), ids)
 
-    def _expand_cache(self, prefix: Prefix, rows: int) -> DynamicCache:
-        cache = DynamicCache(config=self.model.config.language_config)
-        for index, layer in enumerate(prefix.cache.layers):
-            cache.update(layer.keys.repeat(rows, 1, 1, 1), layer.values.repeat(rows, 1, 1, 1), index)
-        return cache
-
     def _prefill_suffixes(self, prefix: Prefix, suffixes: Sequence[list[int]]):
-        """Right-padded suffixes after a copy of the prefix: (hidden [K, L, H], cache, 2-D mask)."""
+        """Right-padded suffixes after the shared prefix: (hidden [K, L, H], cache, 2-D mask)."""
         rows, longest = len(suffixes), max(len(s) for s in suffixes)
         ids = torch.full((rows, longest), self.pad_id, dtype=torch.long, device=self.device)
         mask = torch.zeros((rows, prefix.length + longest), dtype=torch.long, device=self.device)
@@ -152,9 +230,9 @@ class SharedPrefixEngine:
             ids[row, : len(suffix)] = torch.tensor(suffix, device=self.device)
             mask[row, prefix.length : prefix.length + len(suffix)] = 1
         positions = (prefix.length + torch.arange(longest, device=self.device)).expand(rows, longest)
-        cache = self._expand_cache(prefix, rows)
+        cache = shared_prefix_cache(prefix, self.model.config.language_config)
         hidden = self.model.language_model(
-            input_ids=ids, attention_mask=mask, position_ids=positions, cache=cache, use_cache=True
+            input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True, **cache_kwargs(cache)
         ).last_hidden_state
         return hidden, cache, mask
 
@@ -180,19 +258,49 @@ class SharedPrefixEngine:
                         token_callback: TokenCallback | None = None,
                         should_cancel: Callable[[], bool] | None = None) -> list[TaskOutput]:
         outputs: list[TaskOutput] = []
-        pending = [list(requests[i : i + self.max_batch]) for i in range(0, len(requests), self.max_batch)]
+        size = self.batch_size(prefix, requests)
+        pending = [list(requests[i : i + size]) for i in range(0, len(requests), size)]
         while pending:
             group = pending.pop(0)
             try:
                 outputs.extend(self._run_group(prefix, group, token_callback, should_cancel))
-            except torch.OutOfMemoryError:
-                if len(group) == 1:
+            except Exception as error:  # noqa: BLE001 - only out-of-memory is handled, the rest re-raised
+                if not is_out_of_memory(error) or len(group) == 1:
                     raise
-                torch.cuda.empty_cache()
+                free_accelerator_memory(str(self.device))
                 half = len(group) // 2
                 pending[:0] = [group[:half], group[half:]]
         order = {r.name: i for i, r in enumerate(requests)}
         return sorted(outputs, key=lambda o: order[o.name])
+
+    def batch_size(self, prefix: Prefix, requests: Sequence[TaskRequest]) -> int:
+        """max_batch, lowered to what free memory holds (memory.plan_batch) when the device reports it."""
+        free = self.free_memory()
+        if free is None or not requests:
+            return self.max_batch
+        shape = ModelShape.from_config(self.model.config.language_config, self.model.dtype.itemsize)
+        suffix = max(len(self.suffix_ids(r.question)) for r in requests)
+        new_tokens = max(self.token_limit(r) for r in requests)
+        return plan_batch(free, shape, prefix.length, suffix, new_tokens, min(self.max_batch, len(requests)))
+
+    def token_limit(self, request: TaskRequest) -> int:
+        """Most tokens a task may generate: its answer budget, plus its reasoning budget on Thinking models."""
+        options = request.options
+        if not self.thinking:
+            return options.max_new_tokens
+        return options.max_new_tokens + self.thinking_budget(request) + len(self.processor.encode_text(THINK_FORCE_TEXT))
+
+    @staticmethod
+    def thinking_budget(request: TaskRequest) -> int:
+        budget = request.options.thinking_budget
+        return DEFAULT_THINKING_BUDGET if budget is None else max(0, int(budget))
+
+    def _device_free_memory(self) -> int | None:
+        device = self.device
+        if device.type != "cuda":
+            return None
+        free, _ = torch.cuda.mem_get_info(device)
+        return int(free + torch.cuda.memory_reserved(device) - torch.cuda.memory_allocated(device))
 
     @torch.inference_mode()
     def _run_group(self, prefix: Prefix, group: list[TaskRequest], token_callback: TokenCallback | None,
@@ -222,7 +330,7 @@ class SharedPrefixEngine:
                 self._accept(row, token)
                 next_tokens.append(token)
                 if token_callback is not None:
-                    token_callback(row.request.name, len(row.tokens), row.request.options.max_new_tokens)
+                    token_callback(row.request.name, len(row.tokens), self.token_limit(row.request))
             if should_cancel is not None and should_cancel():
                 raise GenerationCancelled()
             keep = [i for i, row_index in enumerate(active) if not rows[row_index].finish_reason]
@@ -240,7 +348,7 @@ class SharedPrefixEngine:
             for row_index in active:
                 rows[row_index].next_position += 1
             hidden = self.model.language_model(
-                input_ids=tokens, attention_mask=mask, position_ids=positions, cache=cache, use_cache=True
+                input_ids=tokens, attention_mask=mask, position_ids=positions, use_cache=True, **cache_kwargs(cache)
             ).last_hidden_state
             logits = self.model.lm_head(hidden[:, -1]).float()
         self._sync()
@@ -249,6 +357,8 @@ class SharedPrefixEngine:
         return [self._output(row) for row in rows]
 
     def _accept(self, row: _Row, token: int) -> None:
+        """Record one token; the answer budget (max_new_tokens) counts only tokens outside <think>, which has
+        its own budget: when that runs out the model is handed the closing sentence Qwen3 recommends."""
         options = row.request.options
         if token in self.end_ids:
             row.finish_reason = "stop"
@@ -260,10 +370,13 @@ class SharedPrefixEngine:
             row.in_think = False
         elif row.in_think:
             row.think_tokens += 1
-            budget = options.thinking_budget
-            if budget is not None and row.think_tokens >= budget and not row.forced and self.think_close_id is not None:
-                row.forced = self.processor.encode_text(f"\n{THINK_CLOSE}\n\n")
-        if len(row.tokens) >= options.max_new_tokens:
+            if (row.think_tokens >= self.thinking_budget(row.request) and not row.budget_forced
+                    and self.think_close_id is not None):
+                row.forced = self.processor.encode_text(THINK_FORCE_TEXT)
+                row.budget_forced = True
+        else:
+            row.answer_tokens += 1
+        if row.answer_tokens >= options.max_new_tokens or len(row.tokens) >= self.token_limit(row.request):
             row.finish_reason = "length"
         elif len(row.tokens) % 8 == 0 and self.loop_guard.is_looping(row.tokens):
             row.finish_reason = "loop"

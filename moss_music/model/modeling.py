@@ -108,11 +108,14 @@ class MossMusicForConditionalGeneration(MossMusicPreTrainedModel, GenerationMixi
         return super().prepare_inputs_for_generation(*args, is_first_iteration=is_first_iteration, **kwargs)
 
     # ----------------------------------------------------------------- audio
-    def encode_audio(self, audio_data: torch.Tensor, audio_data_seqlens: torch.Tensor | None = None
-                     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        """Log-mel -> ([audio tokens, hidden] decoder inputs, DeepStack features per injected layer)."""
+    def encode_audio(self, audio_data: torch.Tensor, audio_data_seqlens: torch.Tensor | None = None,
+                     chunk_batch: int | None = None) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """Log-mel -> ([audio tokens, hidden] decoder inputs, DeepStack features per injected layer).
+
+        ``chunk_batch``: 4-second chunks encoded per batch (None: the config's conv_chunksize); fewer use
+        less memory and give the same features."""
         encoded = self.audio_encoder(
-            audio_data, audio_data_seqlens, num_deepstack=self.config.num_deepstack_features
+            audio_data, audio_data_seqlens, num_deepstack=self.config.num_deepstack_features, chunk_batch=chunk_batch
         )
         embeds = self.audio_adapter(encoded.features)
         deepstack = [merger(feat) for merger, feat in zip(self.deepstack_audio_merger_list, encoded.deepstack)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from moss_music.model.engine import GenerationCancelled, SharedPrefixEngine
+from moss_music.model.engine import THINK_FORCE_TEXT, GenerationCancelled, SharedPrefixEngine
 from moss_music.model.generation import CancelCriteria, LoopGuard
 from moss_music.model.options import SamplingOptions, TaskRequest
 from moss_music.model.thinking import split_thinking
@@ -103,12 +103,25 @@ def test_thinking_split_keeps_reasoning_and_answer():
     assert split_thinking("Just an answer.").answer == "Just an answer."
 
 
-def test_thinking_budget_forces_the_end_of_reasoning(tiny):
+def test_thinking_budget_is_its_own_and_ends_with_the_recommended_sentence(tiny):
     engine = SharedPrefixEngine(tiny.model, tiny.processor, thinking=True, seed=5)
     close = engine.think_close_id
+    forced = tiny.processor.encode_text(THINK_FORCE_TEXT)
     options = SamplingOptions(max_new_tokens=12, thinking_budget=3, do_sample=False)
     output = engine.run(noise(1.0), [TaskRequest("ask", "Why?", options)])[0]
-    # three reasoning tokens, then the forced "\n</think>\n\n", then the answer
-    assert output.token_ids.index(close) == 4
-    assert output.reasoning and output.answer
+    # three reasoning tokens, then the transition sentence with </think>, then up to 12 answer tokens
+    assert output.token_ids[3 : 3 + len(forced)] == forced
+    assert output.token_ids.index(close) == 3 + forced.index(close)
+    answer_tokens = len(output.token_ids) - output.token_ids.index(close) - 1
+    assert answer_tokens == 12 or output.finish_reason == "stop"
+    assert output.reasoning.endswith("directly now.") and output.answer
     assert output.raw_text.startswith("<think>")
+
+
+def test_short_answer_budgets_do_not_eat_into_reasoning(tiny):
+    """A 4-token answer budget still leaves the 20-token reasoning budget whole (issue: key tasks ended in <think>)."""
+    engine = SharedPrefixEngine(tiny.model, tiny.processor, thinking=True, seed=5)
+    options = SamplingOptions(max_new_tokens=4, thinking_budget=20, do_sample=False)
+    output = engine.run(noise(1.0), [TaskRequest("key", "Key?", options)])[0]
+    assert engine.think_close_id in output.token_ids
+    assert output.token_ids.index(engine.think_close_id) >= 20
