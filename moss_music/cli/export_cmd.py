@@ -28,6 +28,12 @@ def register(subparsers, common) -> None:
     p.add_argument("--no-block-chords", action="store_true", help="MIDI: name chords without playing them")
     p.add_argument("--chord-markers", action="store_true", help="MIDI/RPP: also a marker at every chord change")
     p.add_argument("--lyrics-per-line", action="store_true", help="MIDI: one lyric event per line, not per word")
+    p.add_argument("--no-lyric-marks", action="store_true",
+                   help="MIDI: leave the karaoke '/' and '\\' line marks out of .mid lyric events")
+    p.add_argument("--no-lyric-notes", action="store_true",
+                   help="MIDI: no quiet guide note under each word (notation programs then show fewer lyrics)")
+    p.add_argument("--midi-encoding", choices=("utf-8", "latin-1"), default="utf-8",
+                   help="text encoding of .mid files (default utf-8; .kar files use Latin-1 when the text fits)")
     p.add_argument("--transpose", type=int, default=0, metavar="N", help="semitones added to chord and key names")
     spelling = p.add_mutually_exclusive_group()
     spelling.add_argument("--flats", action="store_true", help="spell chords with flats")
@@ -82,7 +88,9 @@ def run(args: argparse.Namespace, ctx) -> int:
     ids = resolve_track_ids(ctx, args.tracks, args.all)
     options = ExportOptions(
         lrc_offset_ms=args.lrc_offset, lrc_milliseconds=args.lrc_ms, midi_block_chords=not args.no_block_chords,
-        chord_markers=args.chord_markers, midi_lyrics_per_word=not args.lyrics_per_line, transpose=args.transpose,
+        chord_markers=args.chord_markers, midi_lyrics_per_word=not args.lyrics_per_line,
+        midi_lyric_marks=not args.no_lyric_marks, midi_lyric_notes=not args.no_lyric_notes,
+        midi_text_encoding=args.midi_encoding, transpose=args.transpose,
         prefer_flats=True if args.flats else False if args.sharps else None,
     )
     try:

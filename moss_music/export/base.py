@@ -63,6 +63,10 @@ class ExportOptions:
     """Also put a marker at every chord change (MIDI and Reaper project; DAWs that hide text events)."""
     midi_lyrics_per_word: bool = True
     """One lyric event per word when word times are known (karaoke), else per line."""
+    midi_lyric_marks: bool = True
+    """Karaoke marks in .mid lyric events ('/' new line, '\\' new paragraph); .kar files always have them."""
+    midi_lyric_notes: bool = True
+    """A quiet guide note under every lyric event, so notation programs (MuseScore) show all the words."""
     midi_text_encoding: str = "utf-8"
     """Text events in .mid files: 'utf-8' (MuseScore, DAWs) or 'latin-1' (the SMF default mido and
     pretty_midi decode with). .kar files are always Latin-1 when the text fits (karaoke players)."""

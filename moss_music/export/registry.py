@@ -8,10 +8,10 @@ from moss_music.export.daw import AudacityLabelsWriter, CueSheetWriter, ReaperCs
 from moss_music.export.lab import ChordLabWriter, JamsWriter
 from moss_music.export.leadsheet import LeadSheetPdfWriter, LeadSheetWriter
 from moss_music.export.lyrics import EnhancedLrcWriter, LrcWriter, SrtWriter, VttWriter
-from moss_music.export.midi import MidiWriter
+from moss_music.export.midi import KaraokeWriter, MidiWriter
 
 _WRITERS: tuple[type[Writer], ...] = (
-    LrcWriter, EnhancedLrcWriter, SrtWriter, VttWriter, MidiWriter, ReaperCsvWriter, RppWriter,
+    LrcWriter, EnhancedLrcWriter, SrtWriter, VttWriter, MidiWriter, KaraokeWriter, ReaperCsvWriter, RppWriter,
     AudacityLabelsWriter, CueSheetWriter, ChordLabWriter, JamsWriter, ChordProWriter, LeadSheetWriter,
     LeadSheetPdfWriter,
 )

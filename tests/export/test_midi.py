@@ -12,6 +12,7 @@ from moss_music.export import ExportOptions, TrackInfo, get_writer
 from moss_music.export.midi import PPQ, block_chord_notes
 
 INFO = TrackInfo(title="My Song", duration=24.0)
+LYRICS, CHORDS = 1, 2
 
 
 def midi_of(annotations: TrackAnnotations, **options) -> mido.MidiFile:
@@ -59,7 +60,7 @@ def bar_line_ticks(midi: mido.MidiFile, end_tick: int) -> list[int]:
 def test_file_is_format_1_with_960_ppq_and_three_tracks(annotations):
     midi = midi_of(annotations)
     assert midi.type == 1 and midi.ticks_per_beat == PPQ == 960
-    assert [t.name for t in midi.tracks] == ["My Song", "Chords", "Lyrics"]
+    assert [t.name for t in midi.tracks] == ["My Song", "Lyrics", "Chords"]
 
 
 def test_bar_lines_land_on_detected_downbeats(annotations):
@@ -97,6 +98,8 @@ def test_key_and_time_signature(annotations):
     midi = midi_of(annotations)
     events = [m for _, m in absolute(midi.tracks[0])]
     assert [m.key for m in events if m.type == "key_signature"] == ["Am"]
+    # MuseScore takes the key from the track it notates: the chord track carries it too
+    assert [m.key for m in midi.tracks[CHORDS] if m.type == "key_signature"] == ["Am"]
     # two beats of lead-in (0.9 s at 0.5 s a beat) plus the pickup beat make a 3/4 bar, then 4/4
     assert [(m.numerator, m.denominator) for m in events if m.type == "time_signature"] == [(3, 4), (4, 4)]
 
@@ -104,8 +107,9 @@ def test_key_and_time_signature(annotations):
 def test_chords_are_named_and_played(annotations):
     midi = midi_of(annotations)
     to_seconds = seconds_converter(midi)
-    events = absolute(midi.tracks[1])
-    names = [(to_seconds(t), m.text) for t, m in events if m.type == "text"]
+    events = absolute(midi.tracks[CHORDS])
+    names = [(to_seconds(t), m.text) for t, m in events if m.type == "cue_marker"]
+    assert not [m for _, m in events if m.type in ("text", "lyrics")]  # MuseScore reads those as lyrics
     played = [c for c in annotations.chords if c.label != "N"]
     pop = {"A:min": "Am", "F": "F", "C/3": "C/E", "G:7": "G7", "D:min7": "Dm7", "E:7": "E7", "F:maj7": "Fmaj7",
            "G": "G", "C": "C"}
@@ -118,8 +122,8 @@ def test_chords_are_named_and_played(annotations):
 
 def test_block_chords_can_be_left_out(annotations):
     midi = midi_of(annotations, midi_block_chords=False)
-    assert not [m for m in midi.tracks[1] if m.type == "note_on"]
-    assert [m for m in midi.tracks[1] if m.type == "text"]
+    assert not [m for m in midi.tracks[CHORDS] if m.type == "note_on"]
+    assert [m for m in midi.tracks[CHORDS] if m.type == "cue_marker"]
 
 
 def test_chord_markers_are_optional(annotations):
@@ -131,23 +135,25 @@ def test_chord_markers_are_optional(annotations):
 def test_lyrics_are_word_events_with_unicode(annotations):
     midi = midi_of(annotations)
     to_seconds = seconds_converter(midi)
-    lyrics = [(to_seconds(t), m.text) for t, m in absolute(midi.tracks[2]) if m.type == "lyrics"]
+    lyrics = [(to_seconds(t), m.text) for t, m in absolute(midi.tracks[LYRICS]) if m.type == "lyrics"]
     expected = [(w.start, w.text) for line in annotations.lyrics[:2] for w in line.words]
     expected.append((annotations.lyrics[2].start, annotations.lyrics[2].text))
-    assert [text for _, text in lyrics] == [text for _, text in expected]
-    assert "señor?" in [text for _, text in lyrics]
+    # .kar conventions: '\\' opens a paragraph (a section), '/' a new line, a space before every other word
+    assert [text for _, text in lyrics] == ["\\Hello", " my", " old", " friend", "/Ça", " va,", " señor?",
+                                            "\\Sing it loud"]
     for (time, _), (start, _) in zip(lyrics, expected):
         assert time == pytest.approx(start, abs=0.001)
 
 
 def test_lyrics_per_line_when_asked(annotations):
     midi = midi_of(annotations, midi_lyrics_per_word=False)
-    assert [m.text for m in midi.tracks[2] if m.type == "lyrics"] == [line.text for line in annotations.lyrics]
+    assert [m.text for m in midi.tracks[LYRICS] if m.type == "lyrics"] == [
+        "\\Hello my old friend", "/Ça va, señor?", "\\Sing it loud"]
 
 
 def test_note_offs_come_before_note_ons_at_a_chord_change():
     ann = TrackAnnotations(duration=4.0, tempo=Tempo(120), chords=[Chord(0, 2, "C"), Chord(2, 4, "C")])
-    events = absolute(midi_of(ann).tracks[1])
+    events = absolute(midi_of(ann).tracks[CHORDS])
     at_change = [m.type for t, m in events if t == 4 * PPQ and m.type.startswith("note")]
     assert at_change == ["note_off"] * 4 + ["note_on"] * 4
 
@@ -184,3 +190,19 @@ def test_block_chord_voicing_keeps_a_sensible_register():
     assert block_chord_notes("C/3") == [40, 55, 60, 64]
     assert block_chord_notes("N") == []
     assert block_chord_notes("not a chord") == []
+
+
+def test_every_lyric_event_has_a_quiet_guide_note_on_its_own_channel(annotations):
+    """MuseScore shows a lyric only on a note starting with it; the guide notes give every word one."""
+    events = absolute(midi_of(annotations).tracks[LYRICS])
+    lyric_ticks = [t for t, m in events if m.type == "lyrics"]
+    notes = [(t, m) for t, m in events if m.type == "note_on"]
+    assert [t for t, _ in notes] == lyric_ticks
+    assert {m.velocity for _, m in notes} == {1} and {m.channel for _, m in notes} == {1}
+    assert {m.note for _, m in notes} <= set(range(60, 72))
+    assert not [m for m in midi_of(annotations, midi_lyric_notes=False).tracks[LYRICS] if m.type == "note_on"]
+
+
+def test_karaoke_marks_can_be_left_out_of_the_mid(annotations):
+    lyrics = [m.text for m in midi_of(annotations, midi_lyric_marks=False).tracks[LYRICS] if m.type == "lyrics"]
+    assert lyrics[:5] == ["Hello", " my", " old", " friend", "Ça"]
