@@ -123,3 +123,122 @@ def test_queue_lists_running_jobs_first_with_eta(library, data_dir):
     assert waiting.eta_s == 4.0 + 10.0  # what is ahead, plus the typical 10 s DSP job
     assert done.elapsed_s == 10.0
     assert format_eta(waiting.eta_s) == "14s" and format_eta(125) == "2m 05s"
+
+
+def _jobs_for(library, track_ids) -> list:
+    from moss_music.library.schema import Job
+
+    with library.session() as session:
+        return session.query(Job).filter(Job.track_id.in_(list(track_ids))).all()
+
+
+def test_new_files_are_queued_for_dsp_as_they_are_added(qtbot, window, song_folder, library):
+    folder = song_folder(("First", "Ann"), ("Second", "Bo"))
+    with qtbot.waitSignal(window.enqueued, timeout=DEFAULT_WAIT_MS) as queued:
+        window.scan_paths([str(folder)])
+    ids = track_ids_by_title(library)
+    jobs = _jobs_for(library, ids.values())
+    assert sorted(job.id for job in jobs) == sorted(queued.args[0])
+    assert {(job.track_id, job.backend) for job in jobs} == {(ids["First"], "dsp"), (ids["Second"], "dsp")}
+    qtbot.waitUntil(lambda: "2 waiting" in window.queue_panel.summary.text(), timeout=DEFAULT_WAIT_MS)
+
+    # A rescan queues nothing twice; a file added later is queued on its own.
+    from tests.audio_fixtures import write_song
+
+    write_song(folder / "03 Third.flac", seconds=1.0, tags={"title": "Third", "artist": "Cy"})
+    with qtbot.waitSignal(window.enqueued, timeout=DEFAULT_WAIT_MS) as queued:
+        window.rescan_all()
+    third = track_ids_by_title(library)["Third"]
+    assert [job.track_id for job in _jobs_for(library, [third])] == [third]
+    assert len(queued.args[0]) == 1
+    assert len(_jobs_for(library, track_ids_by_title(library).values())) == 3
+
+
+def test_automatic_analysis_can_be_turned_off_in_settings(qtbot, window, song_folder, library):
+    window.settings.set("analysis.auto_new", False)
+    window._settings_saved()
+    qtbot.waitUntil(lambda: "To analyse tracks" in window.queue_panel.summary.text(), timeout=DEFAULT_WAIT_MS)
+    assert "as they are added" not in window.queue_panel.summary.text()
+    scan(qtbot, window, song_folder(("Manual", "Ann")))
+    window.runner.wait_idle()
+    qtbot.wait(300)
+    assert _jobs_for(library, track_ids_by_title(library).values()) == []
+
+
+def test_the_empty_queue_says_what_to_do_in_a_whole_sentence(qtbot, window):
+    panel = window.queue_panel
+    qtbot.waitUntil(lambda: panel.summary.text().startswith("The queue is empty"), timeout=DEFAULT_WAIT_MS)
+    text = panel.summary.text()
+    assert text.endswith(".") and "Analyze with" in text
+    assert panel.summary.wordWrap()
+
+
+def test_finished_jobs_show_no_eta_and_waiting_jobs_without_a_worker_say_so(library):
+    from datetime import timedelta
+
+    from desktop.queue.model import QueueModel
+    from desktop.queue.query import fetch_queue
+    from moss_music.library.schema import Job, Track, utcnow
+
+    now = utcnow()
+    with library.write() as session:
+        track = Track(path="/music/b.flac", title="B", status="ok")
+        session.add(track)
+        session.flush()
+        session.add_all([
+            Job(track_id=track.id, backend="dsp", lane="cpu", state="done", started_at=now - timedelta(seconds=30),
+                finished_at=now - timedelta(seconds=18)),
+            Job(track_id=track.id, backend="moss", lane="gpu", state="queued", priority=0),
+            Job(track_id=track.id, backend="dsp", lane="cpu", state="queued", priority=0),
+        ])
+    with library.session() as session:
+        snapshot = fetch_queue(session, now, live_lanes={"cpu"})
+    model = QueueModel()
+    model.set_snapshot(snapshot)
+    by_backend = {(job.backend, job.state): row for row, job in enumerate(snapshot.rows)}
+
+    def cell(key, column):
+        return model.data(model.index(by_backend[key], column))
+
+    assert cell(("dsp", "done"), 4) == ""  # no ETA for what is over
+    assert cell(("dsp", "done"), 3) == "finished in 12s"
+    assert cell(("moss", "queued"), 4) == ""  # no worker: no promise
+    assert "no GPU worker" in cell(("moss", "queued"), 3) and "Settings" in cell(("moss", "queued"), 3)
+    assert cell(("dsp", "queued"), 4) != ""  # the CPU lane is served: a real ETA
+
+
+def test_moss_actions_are_disabled_with_the_reason_when_no_model_is_set_up(qtbot, window, song_folder, library):
+    window.settings.set("analysis.auto_new", False)
+    scan(qtbot, window, song_folder(("Only", "Ann")))
+    track_id = track_ids_by_title(library)["Only"]
+    window.settings.set("analysis.backend", "moss")
+    window._settings_saved()
+    qtbot.waitUntil(lambda: bool(window.backends) and not window.analyze_action.isEnabled(),
+                    timeout=DEFAULT_WAIT_MS)
+    assert "Settings → Model" in window.analyze_action.toolTip()
+    moss = _menu_action(window, [track_id], "analyze_moss")
+    assert not moss.isEnabled() and "Settings → Model" in moss.toolTip()
+    # Asked anyway (a stale menu): refused with the reason, nothing queued to wait for ever.
+    window.enqueue([track_id], "moss")
+    qtbot.waitUntil(lambda: "cannot run" in window.status.currentMessage(), timeout=DEFAULT_WAIT_MS)
+    window.runner.wait_idle()
+    assert _jobs_for(library, [track_id]) == []
+
+    window.settings.set("backends.server.server_url", "http://127.0.0.1:9/v1")
+    window.settings.set("analysis.backend", "server")
+    window._settings_saved()
+    qtbot.waitUntil(lambda: window.analyze_action.isEnabled(), timeout=DEFAULT_WAIT_MS)
+
+
+def test_a_finished_job_is_announced_on_the_app_event_hub(qtbot, window, song_folder, library):
+    from desktop.events import app_events
+    from moss_music.library.schema import Job, utcnow
+
+    window.settings.set("analysis.auto_new", False)
+    scan(qtbot, window, song_folder(("Heard", "Ann")))
+    track_id = track_ids_by_title(library)["Heard"]
+    with library.write() as session:
+        session.add(Job(track_id=track_id, backend="dsp", state="done", finished_at=utcnow()))
+    with qtbot.waitSignal(app_events().job_finished, timeout=DEFAULT_WAIT_MS) as finished:
+        pass  # the change watcher notices the jobs table by itself
+    assert finished.args[0].track_id == track_id and finished.args[0].backend == "dsp"
