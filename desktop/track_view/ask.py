@@ -19,6 +19,22 @@ from moss_music.library.store import annotations_of
 
 ASK_PRIORITY = 10
 FINISHED = ("done", "failed", "cancelled")
+NO_MODEL = ("Asking needs MOSS-Music: choose a model folder or a model server in Settings → Model. "
+            "Until then a question would wait in the queue for ever.")
+
+
+def ask_backend(data_dir) -> tuple[str | None, str]:
+    """(backend that answers questions, '') or (None, why not): a local model first, else a server."""
+    from moss_music.paths import DataDir
+    from moss_music.settings import configured_model_dir, read_settings
+
+    settings = read_settings(data_dir or DataDir.resolve())
+    if configured_model_dir(data_dir or DataDir.resolve(), settings):
+        return "moss", ""
+    server = ((settings.get("backends") or {}).get("server") or {}).get("server_url")
+    if server:
+        return "server", ""
+    return None, NO_MODEL
 
 
 class AskService(QObject):
@@ -37,6 +53,7 @@ class AskService(QObject):
         self.track_id = track_id
         self.data_dir = data_dir
         self.pending: dict[int, str] = {}
+        self.backend, self.unavailable = ask_backend(data_dir)
         self._last_state: dict[int, str] = {}
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="track-view-ask")
         self._timer = QTimer(self)
@@ -48,6 +65,9 @@ class AskService(QObject):
         if not question:
             self.failed.emit(-1, question, "Type a question first.")
             return
+        if self.backend is None:
+            self.failed.emit(-1, question, self.unavailable)
+            return
         self._executor.submit(self._enqueue, question)
 
     def _enqueue(self, question: str) -> None:
@@ -57,7 +77,7 @@ class AskService(QObject):
             self.failed.emit(-1, question, "The analysis queue is not available in this installation.")
             return
         try:
-            ids = enqueue_analysis(self.library, [self.track_id], backend="moss", tasks=["ask"],
+            ids = enqueue_analysis(self.library, [self.track_id], backend=self.backend, tasks=["ask"],
                                    params={"question": question}, priority=ASK_PRIORITY, data_dir=self.data_dir)
         except Exception as error:  # noqa: BLE001 - shown next to the question
             self.failed.emit(-1, question, f"Could not queue the question: {error}")
@@ -103,7 +123,7 @@ class AskService(QObject):
                 self.failed.emit(job_id, question, error or f"The job was {state}.")
                 continue
             if not answers:
-                answers = self.library.machine_annotations(self.track_id, "moss").answers
+                answers = self.library.machine_annotations(self.track_id, self.backend).answers
             match = next((a for a in reversed(answers) if a.question.strip() == question), None)
             if match is None and answers:
                 match = answers[-1]

@@ -27,25 +27,10 @@ from desktop.track_view import theme
 from desktop.track_view.document import BackendSummary, TrackDocument
 from moss_music.annotations import CAPTION_ASPECTS
 
-TEMPO_TOLERANCE = 0.04
 
-
-def disagreements(backends: list[BackendSummary]) -> list[str]:
-    """Human sentences for where the backends' key, tempo or metre differ."""
-    notes: list[str] = []
-    keys = {b.backend: b.key for b in backends if b.key}
-    if len(set(keys.values())) > 1:
-        notes.append("Key: " + ", ".join(f"{name} says {key}" for name, key in keys.items()))
-    tempos = {b.backend: b.bpm for b in backends if b.bpm}
-    values = list(tempos.values())
-    if values and any(abs(v - values[0]) / values[0] > TEMPO_TOLERANCE for v in values[1:]):
-        ratio = max(values) / min(values)
-        hint = " (half/double time)" if abs(ratio - 2) < 0.1 else ""
-        notes.append("Tempo: " + ", ".join(f"{name} {bpm:.1f} BPM" for name, bpm in tempos.items()) + hint)
-    metres = {b.backend: b.time_signature for b in backends if b.time_signature}
-    if len(set(metres.values())) > 1:
-        notes.append("Time signature: " + ", ".join(f"{name} {ts}" for name, ts in metres.items()))
-    return notes
+def disagreement_notes(backends: list[BackendSummary]) -> list[str]:
+    """Every backend's disagreements with the signal analysis, capitalised for reading."""
+    return [note[:1].upper() + note[1:] for b in backends for note in b.disagreements]
 
 
 def _heading(text: str) -> QLabel:
@@ -115,6 +100,10 @@ class DetailsPanel(QFrame):
         self.raw.setReadOnly(True)
         self.raw.setMaximumHeight(90)
         column.addWidget(self.raw)
+        self.raw_empty = QLabel("No raw model output for this track (only signal analysis ran).")
+        self.raw_empty.setProperty("muted", True)
+        self.raw_empty.setWordWrap(True)
+        column.addWidget(self.raw_empty)
         column.addWidget(_heading("Ask about this track"))
         ask_row = QHBoxLayout()
         self.question = QLineEdit()
@@ -124,7 +113,12 @@ class DetailsPanel(QFrame):
         self.ask_button.clicked.connect(self._ask)
         ask_row.addWidget(self.question, 1)
         ask_row.addWidget(self.ask_button)
+        self.ask_unavailable = QLabel("")
+        self.ask_unavailable.setObjectName("Warning")
+        self.ask_unavailable.setWordWrap(True)
+        self.ask_unavailable.hide()
         column.addLayout(ask_row)
+        column.addWidget(self.ask_unavailable)
         self.answers = QTextBrowser()
         column.addWidget(self.answers, 1)
         return column
@@ -142,7 +136,7 @@ class DetailsPanel(QFrame):
                 item = QTableWidgetItem(text)
                 item.setToolTip(b.model or b.backend)
                 self.table.setItem(row, col, item)
-        notes = disagreements(doc.backends)
+        notes = disagreement_notes(doc.backends)
         self.disagree.setText("\n".join(f"⚠ {n}" for n in notes))
         extra = []
         if ann.loudness:
@@ -157,6 +151,10 @@ class DetailsPanel(QFrame):
         for task in sorted(ann.raw):
             self.raw_task.addItem(task)
         self.raw_task.blockSignals(False)
+        # No raw output: no empty chooser, no box — one line says so.
+        self.raw_task.setVisible(bool(ann.raw))
+        self.raw.setVisible(bool(ann.raw))
+        self.raw_empty.setVisible(not ann.raw)
         self._show_raw()
         self._show_answers()
 
@@ -206,6 +204,16 @@ class DetailsPanel(QFrame):
             blocks.append(block + "</p>")
         self.answers.setHtml("".join(blocks))
         self.answers.verticalScrollBar().setValue(self.answers.verticalScrollBar().maximum())
+
+    def set_ask_available(self, reason: str) -> None:
+        """Disable asking, saying why, when no model or server is set up ('' enables it)."""
+        self.question.setEnabled(not reason)
+        self.ask_button.setEnabled(not reason)
+        self.ask_button.setToolTip(reason)
+        self.question.setPlaceholderText("e.g. What instrument plays the solo?" if not reason
+                                         else "Asking needs MOSS-Music")
+        self.ask_unavailable.setText(reason)
+        self.ask_unavailable.setVisible(bool(reason))
 
     # -- asking -----------------------------------------------------------------------------------------
 

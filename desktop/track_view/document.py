@@ -56,6 +56,8 @@ class BackendSummary:
     key: str = ""
     bpm: float | None = None
     time_signature: str = ""
+    disagreements: list[str] = field(default_factory=list)
+    """Where this backend and the signal analysis differ (``moss_music.analysis.fusion``), as sentences."""
 
 
 @dataclass

@@ -169,6 +169,10 @@ class EditSession(QObject):
             _fit_words(line)
         self._push("lyrics", lines, "Edit lyric line")
 
+    def replace_lyrics(self, lines: list, text: str = "Import lyrics") -> None:
+        """Swap the whole lyric layer (an import, or lines timed by tap-to-sync) as one undoable step."""
+        self._push("lyrics", _json_of("lyrics", list(lines)), text)
+
     # -- beat grid --------------------------------------------------------------------------------------
 
     def shift_beats(self, seconds: float) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from desktop.track_view.document import BackendSummary, TrackDocument
+from moss_music.annotations.spelling import spell_key
 from moss_music.audio import AudioError, cached_peaks
 from moss_music.library import Library, TrackNotFound
 from moss_music.paths import DataDir
@@ -46,20 +47,24 @@ def build_document(library: Library, track_id: int, with_backends: bool = True) 
 
 
 def backend_summaries(library: Library, track_id: int) -> list[BackendSummary]:
-    """Key, tempo and metre per backend (newest analysis of each), for the details panel."""
-    backends: list[BackendSummary] = []
-    seen: set[str] = set()
+    """Key, tempo and metre per backend (newest analysis of each), for the details panel, with where each
+    model backend disagrees with the signal analysis (fusion's musical comparison: relative key, half time …)."""
+    from moss_music.analysis.fusion import disagreements
+
+    found: dict[str, tuple[str, object]] = {}
     for analysis in library.analyses(track_id):
-        if analysis.backend in seen:
+        if analysis.backend in found:
             continue
-        seen.add(analysis.backend)
         ann = library.machine_annotations(track_id, analysis.backend)
-        if not (ann.key or ann.tempo or ann.time_signature):
-            continue
+        if ann.key or ann.tempo or ann.time_signature:
+            found[analysis.backend] = (analysis.model_id or "", ann)
+    dsp = found.get("dsp", (None, None))[1]
+    backends: list[BackendSummary] = []
+    for backend, (model, ann) in found.items():
+        notes = [d.message() for d in disagreements(dsp, ann)] if dsp is not None and backend != "dsp" else []
         backends.append(BackendSummary(
-            analysis.backend, analysis.model_id or "",
-            key=str(ann.key) if ann.key else "", bpm=ann.tempo.bpm if ann.tempo else None,
-            time_signature=str(ann.time_signature) if ann.time_signature else "",
+            backend, model, key=spell_key(ann.key), bpm=ann.tempo.bpm if ann.tempo else None,
+            time_signature=str(ann.time_signature) if ann.time_signature else "", disagreements=notes,
         ))
     return backends
 

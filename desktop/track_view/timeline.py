@@ -113,6 +113,9 @@ class Timeline(pg.GraphicsLayoutWidget):
         ("lyrics", "Lyrics", LyricLaneItem, 40),
         ("energy", "Energy", EnergyItem, 44),
     )
+    MIN_HEIGHTS = {"waveform": 40, "beats": 16, "chords": 26, "sections": 24, "lyrics": 24, "energy": 20}
+    """Lanes shrink to these in a short window; they never vanish unless the user hides them."""
+    AXIS_HEIGHT = 26
 
     def __init__(self, duration: float, parent=None) -> None:
         super().__init__(parent)
@@ -143,7 +146,56 @@ class Timeline(pg.GraphicsLayoutWidget):
         self.loop_region.hide()
         self.loop_region.sigRegionChangeFinished.connect(self._loop_dragged)
         self.lanes["waveform"].view.addItem(self.loop_region)
+        self.hidden: set[str] = set()
+        """Lanes the user collapsed (the energy lane also hides itself when there is no curve)."""
         self.set_duration(self.duration)
+        self.setMinimumHeight(self.minimum_lanes_height())
+
+    # -- lane heights -----------------------------------------------------------------------------------
+
+    def minimum_lanes_height(self) -> int:
+        shown = [kind for kind, *_ in self.LANES if self._shown(kind)]
+        spacing = 3 * len(shown)
+        return sum(self.MIN_HEIGHTS[k] for k in shown) + self.AXIS_HEIGHT + spacing + 12
+
+    def _shown(self, kind: str) -> bool:
+        return kind not in self.hidden and not (kind == "energy" and not self._has_energy)
+
+    _has_energy = True
+
+    def set_lane_shown(self, kind: str, shown: bool) -> None:
+        """Collapse or bring back a lane (by the user's choice)."""
+        if shown:
+            self.hidden.discard(kind)
+        else:
+            self.hidden.add(kind)
+        self._apply_heights()
+
+    def _apply_heights(self) -> None:
+        """Give every shown lane its preferred height, shrinking all proportionally (down to their minimums)
+        when the window is short, so lanes shrink instead of being pushed out of sight."""
+        available = self.viewport().height() - self.AXIS_HEIGHT - 16
+        shown = [(kind, height) for kind, _t, _c, height in self.LANES if self._shown(kind)]
+        fixed = [(k, h) for k, h in shown if k != "waveform"]
+        wanted = sum(h for _k, h in fixed) + 3 * len(shown)
+        wave_min = self.MIN_HEIGHTS["waveform"]
+        room = available - wave_min
+        scale = 1.0 if room >= wanted else max(room / max(wanted, 1), 0.0)
+        for kind, _title, _cls, height in self.LANES:
+            lane = self.lanes[kind]
+            visible = self._shown(kind)
+            lane.set_visible(visible)
+            if kind == "waveform":
+                continue
+            h = max(int(height * scale), self.MIN_HEIGHTS[kind]) if visible else 0
+            lane.view.setFixedHeight(h)
+            lane.label.setFixedHeight(h)
+        self.setMinimumHeight(self.minimum_lanes_height())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if getattr(self, "lanes", None) and hasattr(self, "hidden"):
+            self._apply_heights()
 
     # -- construction -------------------------------------------------------------------------------
 
@@ -228,7 +280,8 @@ class Timeline(pg.GraphicsLayoutWidget):
         self.item("sections").set_sections(ann.sections)
         self.item("lyrics").set_lines(ann.lyrics)
         energy = ann.energy
-        self.lanes["energy"].set_visible(bool(energy and energy.values))
+        self._has_energy = bool(energy and energy.values)
+        self._apply_heights()
         if energy and energy.values:
             self.item("energy").set_curve(energy.hop_seconds, energy.values)
         self._update_current(self.position)

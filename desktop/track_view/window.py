@@ -1,65 +1,52 @@
-"""``TrackViewWindow``: lanes, transport, practice, details and editing for one track.
+"""``TrackViewWindow``: lanes or chord sheet, transport, practice, lyrics, details and editing for one track.
 
 It composes the pieces and wires them: the loader fills in the document and
 peaks, the player plays and keeps time, a display-refresh timer moves the
 playhead while playing, the edit session owns changes and undo. It never
-reads the database or audio itself — the loader, player, edit session and
-ask service do that off the UI thread.
+touches the database or decodes audio itself — the loader, player, edit
+session and ask service do that off the UI thread. Playback, editing and
+lyrics live in mixins (``playback``, ``blocks``, ``lyrics_feature``).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QFileDialog,
-    QHBoxLayout,
-    QLabel,
-    QMenu,
-    QSplitter,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
-from desktop.player import (
-    COUNT_IN,
-    PLAYING,
-    Player,
-    SoundDeviceOutput,
-    list_output_devices,
-    open_default_output,
-)
-from desktop.player.outputs import OutputError
+from desktop.player import Player
 from desktop.track_view import theme
 from desktop.track_view.ask import AskService
+from desktop.track_view.blocks import BlockEditingMixin
 from desktop.track_view.details import DetailsPanel
-from desktop.track_view.dialogs import ChordDialog, LyricDialog, SectionDialog
 from desktop.track_view.document import TrackDocument
 from desktop.track_view.edit_panel import EditPanel
 from desktop.track_view.editing import EditSession
 from desktop.track_view.loader import TrackLoader, data_dir_of
+from desktop.track_view.lyric_sync_panel import NUDGE_S, LyricSyncPanel
+from desktop.track_view.lyrics_feature import LyricsMixin
+from desktop.track_view.playback import PlaybackMixin
 from desktop.track_view.practice import PracticePanel
+from desktop.track_view.sheet import ChordSheetView
 from desktop.track_view.timeline import Timeline
-from desktop.track_view.transport import TransportBar
+from desktop.track_view.transport import VIEW_LANES, VIEW_SHEET, TransportBar
 from moss_music.library import Library
 from moss_music.library.schema import utcnow
 from moss_music.paths import DataDir
 
 FRAME_MS = 16
-BLOCK_KINDS = {"chords": "chord", "sections": "section", "lyrics": "lyric line"}
 
 
 class _PlayerEvents(QObject):
-    """Carries player events (audio/loader threads) onto the UI thread."""
+    """Carries player and loader-thread events onto the UI thread."""
 
     event = Signal(str)
     devices = Signal(object, object, str)
-    lyricsImported = Signal(str)
-    """'' when the lyric layer was replaced, else the reason it was not."""
+    lyricsRead = Signal(object, str, str)
+    """(lines, error message or '', where they came from)"""
 
 
-class TrackViewWindow(QWidget):
+class TrackViewWindow(PlaybackMixin, BlockEditingMixin, LyricsMixin, QWidget):
     documentLoaded = Signal()
     peaksLoaded = Signal()
 
@@ -69,6 +56,7 @@ class TrackViewWindow(QWidget):
         self.setObjectName("TrackView")
         self.setWindowTitle("Track")
         self.setStyleSheet(theme.STYLESHEET)
+        self.setMinimumSize(1024, 600)
         self.resize(1440, 900)
         self.library = library
         self.track_id = track_id
@@ -82,14 +70,15 @@ class TrackViewWindow(QWidget):
         self._events = _PlayerEvents(self)
         self._events.event.connect(self._player_event)
         self._events.devices.connect(self._devices_found)
-        self._events.lyricsImported.connect(self._lyrics_imported)
+        self._events.lyricsRead.connect(self._lyrics_read)
         self._find_output = player is None
         self.player = player or Player(None, unavailable_reason="Looking for an audio output…")
         self.player.add_listener(self._relay_player_event)
         self._build()
         self._wire()
         self._shortcuts()
-        self.ask = AskService(library, track_id, parent=self)
+        self.ask = AskService(library, track_id, data_dir=self.data_dir, parent=self)
+        self.details.set_ask_available(self.ask.unavailable)
         self.ask.queued.connect(lambda _job, q: self.details.show_pending(q, "Queued for MOSS-Music…"))
         self.ask.progressed.connect(self._ask_progress)
         self.ask.answered.connect(self._ask_answered)
@@ -116,8 +105,8 @@ class TrackViewWindow(QWidget):
 
     def _build(self) -> None:
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(14, 10, 14, 10)
-        outer.setSpacing(8)
+        outer.setContentsMargins(12, 8, 12, 8)
+        outer.setSpacing(6)
         header = QHBoxLayout()
         titles = QVBoxLayout()
         titles.setSpacing(0)
@@ -139,15 +128,25 @@ class TrackViewWindow(QWidget):
         self.transport = TransportBar()
         outer.addWidget(self.transport)
         self.timeline = Timeline(1.0)
+        self.sheet = ChordSheetView()
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.timeline)
+        self.stack.addWidget(self.sheet)
+        for kind, title, *_ in Timeline.LANES:
+            if kind != "waveform":
+                self.transport.add_lane_toggle(kind, title)
         self.practice = PracticePanel()
+        self.lyric_sync = LyricSyncPanel()
         self.details = DetailsPanel()
         self.edit_panel = EditPanel()
         self.tabs = QTabWidget()
         self.tabs.addTab(self.practice, "Practice")
+        self.tabs.addTab(self.lyric_sync, "Lyrics")
         self.tabs.addTab(self.details, "Details")
         self.tabs.addTab(self.edit_panel, "Edit")
+        self.tabs.setMinimumHeight(170)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.addWidget(self.timeline)
+        self.splitter.addWidget(self.stack)
         self.splitter.addWidget(self.tabs)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
@@ -171,12 +170,17 @@ class TrackViewWindow(QWidget):
         t.export.clicked.connect(self.open_export)
         t.deviceChosen.connect(self.choose_device)
         t.colourModeChanged.connect(lambda mode: tl.item("chords").set_colour_mode(mode))
+        t.viewChanged.connect(self.show_view)
+        t.laneToggled.connect(tl.set_lane_shown)
         t.set_loop(None, None)
         tl.seekRequested.connect(self.seek)
         tl.blockActivated.connect(self._block_activated)
         tl.contextRequested.connect(self._context_menu)
         tl.loopEdited.connect(lambda a, b: self.set_loop(a, b, "A–B"))
         tl.edgeMoved.connect(self._edge_moved)
+        self.sheet.seekRequested.connect(self.seek)
+        self.sheet.loopRequested.connect(self.set_loop)
+        self.sheet.simplifyChanged.connect(self._simplify)
         p.speedChanged.connect(self.player.set_speed)
         p.transposeChanged.connect(self._transpose)
         p.capoChanged.connect(self._capo)
@@ -189,10 +193,15 @@ class TrackViewWindow(QWidget):
         ep.downbeatRequested.connect(lambda: self.edits and self.edits.set_downbeat(self.player.position()))
         ep.revertRequested.connect(lambda layer: self.edits and self.edits.revert(layer))
         ep.importLyricsRequested.connect(self._ask_lyrics_source)
+        ls = self.lyric_sync
+        ls.importRequested.connect(self._ask_lyrics_source)
+        ls.startRequested.connect(self._sync_started)
+        ls.tapRequested.connect(self.sync_tap)
+        ls.applied.connect(self._sync_applied)
 
     def _shortcuts(self) -> None:
         bindings = {
-            "Space": self.toggle_play, "Home": self.stop,
+            "Space": self._space, "Home": self.stop,
             "+": lambda: self.timeline.zoom(0.5), "=": lambda: self.timeline.zoom(0.5),
             "-": lambda: self.timeline.zoom(2.0), "0": self.timeline.fit,
             "Left": lambda: self._step(-1, False), "Right": lambda: self._step(1, False),
@@ -200,6 +209,9 @@ class TrackViewWindow(QWidget):
             "L": self.loop_current_section, "Escape": self.clear_loop,
             "[": lambda: self.set_loop_point("start"), "]": lambda: self.set_loop_point("end"),
             "F": self.transport.follow.toggle, "E": self.transport.edit.toggle, "T": self.edit_panel.tap,
+            "S": lambda: self.show_view(VIEW_LANES if self.stack.currentWidget() is self.sheet else VIEW_SHEET),
+            ",": lambda: self.lyric_sync.nudge(-NUDGE_S), ".": lambda: self.lyric_sync.nudge(NUDGE_S),
+            "Backspace": self.lyric_sync.undo,
             "Ctrl+Z": self.undo, "Ctrl+Shift+Z": self.redo, "Ctrl+Y": self.redo,
         }
         self._shortcut_objects = []
@@ -208,6 +220,12 @@ class TrackViewWindow(QWidget):
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(slot)
             self._shortcut_objects.append(shortcut)
+
+    def show_view(self, view: str) -> None:
+        """Lanes (time line) or chord sheet (bars) in the top pane."""
+        self.stack.setCurrentWidget(self.sheet if view == VIEW_SHEET else self.timeline)
+        self.transport.set_view(view)
+        self._show_position(self.player.position())
 
     # -- loading ------------------------------------------------------------------------------------------
 
@@ -228,7 +246,9 @@ class TrackViewWindow(QWidget):
         self.title.setText(doc.title)
         self.subtitle.setText(doc.artist or doc.path)
         self.timeline.set_document(doc)
+        self.sheet.set_document(doc)
         self.practice.set_document(doc)
+        self.lyric_sync.set_document(doc)
         self.details.set_document(doc)
         self._update_chips()
         self.player.set_beats(doc.beat_times, doc.beat_positions == 1)
@@ -272,48 +292,6 @@ class TrackViewWindow(QWidget):
         if self.doc is not None and self.player.state == "empty":
             self.player.load_file(self.doc.path)
 
-    def _ask_lyrics_source(self, from_file: bool) -> None:
-        if not from_file:
-            self.import_lyrics(None)
-            return
-        path, _ = QFileDialog.getOpenFileName(self, "Import lyrics", "",
-                                              "Lyrics (*.lrc *.srt *.vtt *.txt);;All files (*)")
-        if path:
-            self.import_lyrics(path)
-
-    def import_lyrics(self, path: str | None) -> None:
-        """Replace the lyric lane with a lyrics file (or the audio file's own lyric tags), off the UI thread.
-
-        Saved as the user's lyric layer: the machine lyrics stay and "Revert to machine result" brings them back.
-        """
-        import threading
-
-        from moss_music.export import import_lyrics, lyrics_from_tags, read_lyrics_file
-
-        if self.doc is None:
-            return
-        library, track_id, duration = self.library, self.track_id, self.doc.annotations.duration
-        audio_path = self.doc.path
-
-        def work() -> None:
-            try:
-                lines = read_lyrics_file(path, duration) if path else lyrics_from_tags(audio_path, duration)
-                import_lyrics(library, track_id, lines)
-                message = ""
-            except (OSError, ValueError) as error:
-                message = str(error) or type(error).__name__
-            if self._alive:
-                self._events.lyricsImported.emit(message)
-
-        threading.Thread(target=work, name="track-view-lyrics", daemon=True).start()
-
-    def _lyrics_imported(self, message: str) -> None:
-        if message:
-            self.transport.set_status(f"Lyrics not imported: {message}")
-            return
-        self.transport.set_status("Lyrics imported (revert to machine result in Edit to undo)")
-        self.reload()
-
     def reload(self) -> None:
         """Re-read the annotations (a job for this track finished); edits already saved stay."""
         self.loader.reload_document()
@@ -329,253 +307,6 @@ class TrackViewWindow(QWidget):
         for name, text in values.items():
             self.chips[name].setText(text)
             self.chips[name].setVisible(bool(text))
-
-    # -- output device ------------------------------------------------------------------------------------
-
-    def _start_output_search(self) -> None:
-        import threading
-
-        def find() -> None:
-            output, reason = open_default_output()
-            devices = list_output_devices()
-            if self._alive:
-                self._events.devices.emit(output, devices, reason)
-
-        threading.Thread(target=find, name="track-view-audio", daemon=True).start()
-
-    def _devices_found(self, output, devices, reason: str) -> None:
-        self.player.set_output(output, reason)
-        self.transport.set_devices(devices, output is not None)
-        self._show_playback_status()
-
-    def choose_device(self, index) -> None:
-        try:
-            output = SoundDeviceOutput(index)
-        except OutputError as error:
-            self.transport.set_status(f"Cannot use that device: {error}")
-            return
-        self.player.set_output(output)
-        self._show_playback_status()
-
-    def _show_playback_status(self) -> None:
-        available = self.player.available
-        self.transport.set_status("" if available else self.player.unavailable_reason)
-        self.transport.play.setEnabled(available)
-        self.transport.stop.setEnabled(available)
-
-    # -- transport ------------------------------------------------------------------------------------------
-
-    def toggle_play(self) -> None:
-        if self.player.state in (PLAYING, COUNT_IN):
-            self.player.pause()
-        elif not self.player.play() and self.player.error:
-            self.transport.set_status(self.player.error)
-
-    def stop(self) -> None:
-        self.player.stop()
-        self._show_position(self.player.position())
-
-    def seek(self, t: float) -> None:
-        self.player.seek(t)
-        self._show_position(self.player.position())
-
-    def _step(self, direction: int, bars: bool) -> None:
-        if self.doc is not None:
-            self.seek(self.doc.neighbour_beat(self.player.position(), direction, bars))
-
-    def _relay_player_event(self, event: str) -> None:
-        """Called on the audio/loader thread: hop onto the UI thread unless the view is gone."""
-        if self._alive:
-            self._events.event.emit(event)
-
-    def _player_event(self, event: str) -> None:
-        if event in ("state", "ended", "loaded"):
-            playing = self.player.state in (PLAYING, COUNT_IN)
-            self.transport.set_playing(playing)
-            if playing and not self.frame_timer.isActive():
-                self.frame_timer.start()
-            elif not playing:
-                self.frame_timer.stop()
-                self._show_position(self.player.position())
-        if event == "error" and self.player.error:
-            self.transport.set_status(self.player.error)
-
-    def tick(self) -> None:
-        """One display frame while playing: move the playhead, follow it, update the practice panel."""
-        playing = self.player.state in (PLAYING, COUNT_IN)
-        self._show_position(self.player.position(), playing)
-        status = "Preparing stretched audio…" if self.player.buffering else ""
-        if status or self.transport.status.text() == "Preparing stretched audio…":
-            self.transport.set_status(status)
-
-    def _show_position(self, t: float, playing: bool = False) -> None:
-        self.timeline.set_position(t, playing)
-        self.practice.show_time(t, self.player.count_in_remaining())
-        if self.doc is not None:
-            self.transport.set_time(t, self.doc.duration)
-
-    def _set_follow(self, on: bool) -> None:
-        self.timeline.follow = on
-
-    # -- loops ------------------------------------------------------------------------------------------------
-
-    def set_loop(self, start: float | None, end: float | None, name: str = "") -> None:
-        try:
-            self.player.set_loop(start, end)
-        except ValueError as error:
-            self.transport.set_status(str(error))
-            return
-        loop = self.player.loop
-        self.loop_name = name if loop else ""
-        self.timeline.show_loop(loop.start if loop else None, loop.end if loop else None)
-        self.transport.set_loop(loop.start if loop else None, loop.end if loop else None, self.loop_name)
-        self._show_position(self.player.position())
-
-    def clear_loop(self) -> None:
-        self.set_loop(None, None)
-
-    def set_loop_point(self, which: str) -> None:
-        now = self.player.position()
-        loop = self.player.loop
-        duration = self.doc.duration if self.doc else self.player.duration
-        if which == "start":
-            end = loop.end if loop and loop.end > now + 0.05 else min(now + 4.0, duration)
-            self.set_loop(now, end, "A–B")
-        else:
-            start = loop.start if loop and loop.start < now - 0.05 else max(now - 4.0, 0.0)
-            self.set_loop(start, now, "A–B")
-
-    def loop_block(self, kind: str, index: int) -> None:
-        doc = self.doc
-        block = {"chords": doc.annotations.chords, "sections": doc.annotations.sections,
-                 "lyrics": doc.annotations.lyrics}[kind][index]
-        loop = self.player.loop
-        if loop and abs(loop.start - block.start) < 1e-3 and abs(loop.end - block.end) < 1e-3:
-            self.clear_loop()
-            return
-        name = {"chords": lambda: doc.settings.chord_name(block.label), "sections": lambda: block.label,
-                "lyrics": lambda: "lyric line"}[kind]()
-        self.set_loop(block.start, block.end, name)
-
-    def loop_current_section(self) -> None:
-        if self.doc is None:
-            return
-        index = self.doc.section_index_at(self.player.position())
-        if index is not None:
-            self.loop_block("sections", index)
-
-    # -- practice settings --------------------------------------------------------------------------------------
-
-    def _transpose(self, semitones: int) -> None:
-        self.player.set_transpose(semitones)
-        self._display_changed(transpose=semitones)
-
-    def _capo(self, fret: int) -> None:
-        self._display_changed(capo=fret)
-
-    def _spelling(self, prefer_flats) -> None:
-        self._display_changed(prefer_flats=prefer_flats)
-
-    def _display_changed(self, **changes) -> None:
-        if self.doc is None:
-            return
-        for name, value in changes.items():
-            setattr(self.doc.settings, name, value)
-        self.timeline.item("chords").refresh_names()
-        self.practice.set_document(self.doc)
-        self._update_chips()
-        self._show_position(self.player.position())
-
-    def _count_in(self, bars: int) -> None:
-        beats_per_bar = self.doc.annotations.time_signature.numerator if self.doc and \
-            self.doc.annotations.time_signature else 4
-        self.player.set_count_in(bars * beats_per_bar)
-
-    # -- editing ---------------------------------------------------------------------------------------------------
-
-    def set_edit_mode(self, on: bool) -> None:
-        self.timeline.set_edit_mode(on)
-        if on:
-            self.tabs.setCurrentWidget(self.edit_panel)
-        if self.transport.edit.isChecked() != on:
-            self.transport.edit.setChecked(on)
-
-    def undo(self) -> None:
-        if self.edits:
-            self.edits.stack.undo()
-
-    def redo(self) -> None:
-        if self.edits:
-            self.edits.stack.redo()
-
-    def _edge_moved(self, kind: str, index: int, edge: str, t: float) -> None:
-        if self.edits:
-            self.edits.move_edge(kind, index, edge, t)
-
-    def _set_tempo(self, bpm: float) -> None:
-        if self.edits:
-            try:
-                self.edits.set_tempo(bpm)
-            except ValueError as error:
-                self.transport.set_status(str(error))
-
-    def _layer_edited(self, layer: str) -> None:
-        doc = self.doc
-        self.timeline.refresh()
-        self.practice.set_document(doc)
-        if layer == "beats":
-            self.player.set_beats(doc.beat_times, doc.beat_positions == 1)
-        self._update_chips()
-        self.edit_panel.set_edited_layers(doc.user_layers)
-        if layer == "tempo" and doc.annotations.tempo:
-            self.edit_panel.set_tempo(doc.annotations.tempo.bpm)
-        self._show_position(self.player.position())
-
-    def edit_block(self, kind: str, index: int) -> QWidget | None:
-        """Open the edit dialog for one chord, section or lyric line (returned for tests; shown non-modal)."""
-        doc, edits = self.doc, self.edits
-        if doc is None or edits is None:
-            return None
-        if kind == "chords":
-            chord = doc.chord(index)
-            dialog = ChordDialog(chord, doc.settings.sounding_name(chord.label) if not doc.settings.transpose
-                                 else chord.label, doc.duration,
-                                 lambda label, a, b: edits.set_chord(index, label, a, b), self)
-        elif kind == "sections":
-            dialog = SectionDialog(doc.section(index), lambda label, fn: edits.rename_section(index, label, fn), self)
-        elif kind == "lyrics":
-            dialog = LyricDialog(doc.annotations.lyrics[index], doc.duration,
-                                 lambda text, a, b: edits.edit_line(index, text, a, b), self)
-        else:
-            return None
-        dialog.setStyleSheet(theme.STYLESHEET)
-        dialog.setObjectName("TrackView")
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-        return dialog
-
-    def _block_activated(self, kind: str, index: int) -> None:
-        if self.transport.edit.isChecked():
-            self.edit_block(kind, index)
-        else:
-            self.loop_block(kind, index)
-
-    def _context_menu(self, kind: str, index: int, t: float, pos) -> None:
-        menu = QMenu(self)
-        menu.addAction("Play from here", lambda: (self.seek(t), self.player.play()))
-        if index >= 0 and kind in BLOCK_KINDS:
-            noun = BLOCK_KINDS[kind]
-            menu.addAction(f"Loop this {noun}", lambda: self.loop_block(kind, index))
-            menu.addAction(f"Edit this {noun}…", lambda: self.edit_block(kind, index))
-            block = {"chords": self.doc.chord, "sections": self.doc.section,
-                     "lyrics": lambda i: self.doc.annotations.lyrics[i]}[kind](index)
-            menu.addAction(f"Zoom to this {noun}", lambda: self.timeline.zoom_to(block.start, block.end))
-        menu.addSeparator()
-        menu.addAction("Loop start here", lambda: (self.seek(t), self.set_loop_point("start")))
-        menu.addAction("Loop end here", lambda: (self.seek(t), self.set_loop_point("end")))
-        if self.player.loop:
-            menu.addAction("Clear loop", self.clear_loop)
-        menu.popup(pos)
 
     # -- asking -----------------------------------------------------------------------------------------------
 

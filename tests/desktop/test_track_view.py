@@ -10,10 +10,15 @@ from PySide6.QtCore import QPointF, Qt
 
 from desktop.player import FakeOutput, Player
 from desktop.track_view import TrackViewWindow, open_track_view
-from desktop.track_view.details import disagreements
 from tests.desktop.track_helpers import SHORT_FORM, add_demo_track, dispose, song_plan
 
 WAIT_MS = 15_000
+
+
+@pytest.fixture(autouse=True)
+def no_model_configured(monkeypatch):
+    """Tests say when a model is set up; the machine running them may have one in its environment."""
+    monkeypatch.delenv("MOSS_MUSIC_MODEL", raising=False)
 
 
 @pytest.fixture
@@ -67,18 +72,29 @@ def test_details_show_each_backend_and_where_they_disagree(qtbot, view):
     qtbot.waitUntil(lambda: table.rowCount() == 2, timeout=WAIT_MS)
     rows = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
     assert rows == {"dsp": "C major", "moss": "A minor"}
-    assert "Key" in view.details.disagree.text()
+    assert "signal analysis says C major, the model says A minor (relative)" in view.details.disagree.text()
+    assert "Tempo" not in view.details.disagree.text(), "119.5 against 120 BPM is the same tempo"
     assert "pop" in view.details.caption.toPlainText() and "hopeful" in view.details.caption.toPlainText()
-    assert view.details.raw_task.count() == 3
+    assert view.details.raw_task.count() == 3 and not view.details.raw_task.isHidden()
 
 
-def test_disagreements_spot_half_time_and_ignore_small_tempo_differences():
-    from desktop.track_view.document import BackendSummary
+def test_half_time_is_named_and_an_empty_raw_output_shows_no_chooser(qtbot, library, tmp_path):
+    from moss_music.annotations import Tempo, TrackAnnotations
+    from tests.desktop.track_helpers import demo_annotations, write_demo_song
 
-    same = [BackendSummary("dsp", "", "C major", 120.0, "4/4"), BackendSummary("moss", "", "C major", 119.0, "4/4")]
-    assert disagreements(same) == []
-    half = [BackendSummary("dsp", "", "", 120.0, ""), BackendSummary("moss", "", "", 60.0, "")]
-    assert "half/double time" in disagreements(half)[0]
+    row = library.add_file(write_demo_song(tmp_path / "half" / "half.wav"))
+    dsp, _moss = demo_annotations()
+    library.save_analysis(row, backend="dsp", tasks=["beats", "chords", "key"], annotations=dsp)
+    library.save_analysis(row, backend="server", tasks=["tempo"],
+                          annotations=TrackAnnotations(duration=dsp.duration, tempo=Tempo(60.0, 0.9)))
+    track = row.id
+    view = open_view(qtbot, library, track)
+    try:
+        qtbot.waitUntil(lambda: view.details.table.rowCount() == 2, timeout=WAIT_MS)
+        assert "(half)" in view.details.disagree.text()
+        assert view.details.raw_task.isHidden() and not view.details.raw_empty.isHidden()
+    finally:
+        dispose(view)
 
 
 def test_clicking_a_lane_seeks_there(qtbot, view):
@@ -307,16 +323,31 @@ def test_the_playhead_is_followed_while_playing(view):
     assert view.timeline.visible_range()[0] == pytest.approx(t0)
 
 
-def test_without_a_sound_card_the_view_opens_and_says_so(qtbot, library, track_id):
+def test_without_a_sound_card_the_transport_says_so_and_the_clock_still_runs(qtbot, library, track_id):
     player = Player(None, unavailable_reason="Playback unavailable: no audio output device available.")
     view = open_view(qtbot, library, track_id, player=player)
-    assert "Playback unavailable" in view.transport.status.text()
-    assert not view.transport.play.isEnabled()
-    view.toggle_play()
-    assert view.player.state == "stopped"
-    click_at(qtbot, view, "waveform", 3.0)
-    assert view.player.position() == pytest.approx(3.0, abs=0.1), "seeking still works"
-    dispose(view)
+    try:
+        badge = view.transport.sound
+        assert not badge.isHidden() and "No sound" in badge.text()
+        assert "no audio output device" in badge.toolTip()
+        assert badge.width() > 40, "the badge is laid out, not squeezed to nothing"
+        assert view.transport.play.isEnabled()
+        click_at(qtbot, view, "waveform", 3.0)
+        assert view.player.position() == pytest.approx(3.0, abs=0.1), "seeking works"
+        view.practice.count_in.setCurrentIndex(1)
+        view.toggle_play()
+        assert view.player.state in ("count-in", "playing")
+        qtbot.waitUntil(lambda: view.player.state == "playing" and view.player.position() > 3.3, timeout=WAIT_MS)
+        view.tick()
+        assert view.transport.clock.text().startswith("0:03"), "the clock on the transport moves"
+        section = view.doc.section_index_at(view.player.position())
+        view.loop_block("sections", section)
+        loop = view.player.loop
+        qtbot.waitUntil(lambda: view.player.position() < loop.start + 0.5, timeout=WAIT_MS)
+        view.toggle_play()
+        assert view.player.state == "paused"
+    finally:
+        dispose(view)
 
 
 def test_first_open_computes_peaks_in_the_background_then_uses_the_cache(qtbot, library, track_id, data_dir):
@@ -345,10 +376,14 @@ def test_a_missing_file_still_opens_with_its_annotations(qtbot, library, track_i
     dispose(view)
 
 
-def test_asking_queues_a_moss_job_and_shows_the_answer_when_done(qtbot, view, library, track_id):
+def test_asking_queues_a_moss_job_and_shows_the_answer_when_done(qtbot, library, track_id, monkeypatch,
+                                                                 tmp_path):
     from moss_music.annotations import Answer, TrackAnnotations
     from moss_music.library import Job
 
+    monkeypatch.setenv("MOSS_MUSIC_MODEL", str(tmp_path))
+    view = open_view(qtbot, library, track_id)
+    assert view.details.ask_button.isEnabled()
     view.ask._timer.setInterval(50)
     view.details.question.setText("Which instrument carries the melody?")
     view.details.ask_button.click()
@@ -368,6 +403,18 @@ def test_asking_queues_a_moss_job_and_shows_the_answer_when_done(qtbot, view, li
         job.state, job.analysis_id = "done", analysis_id
     qtbot.waitUntil(lambda: "The synth pad." in view.details.answers.toPlainText(), timeout=WAIT_MS)
     assert not view.ask.pending
+    dispose(view)
+
+
+def test_without_a_model_or_server_asking_is_disabled_with_the_reason(qtbot, view, library, monkeypatch):
+    from moss_music.library import Job
+
+    assert not view.details.ask_button.isEnabled() and not view.details.question.isEnabled()
+    assert "Settings → Model" in view.details.ask_unavailable.text()
+    view.ask.ask("Anything?")
+    view.ask.wait_idle()
+    with library.session() as session:
+        assert session.query(Job).count() == 0, "nothing is queued that no worker could run"
 
 
 def test_an_empty_question_is_not_queued(qtbot, view):
