@@ -380,7 +380,9 @@ class MainWindow(QMainWindow):
 
     def open_demo(self) -> None:
         """Make, add and analyse the demo song (progress on the empty page), then open it in the track view."""
-        self.demo.start()
+        if not self.demo.running:
+            self.empty_state.show_demo_progress(0.0, "Preparing the demo song…")
+            self.demo.start()
 
     def _demo_progress(self, fraction: float, text: str) -> None:
         self.empty_state.show_demo_progress(fraction, text)

@@ -29,11 +29,33 @@ def test_demo_song_is_synthesised_once_with_tags(data_dir):
     assert path.stat().st_mtime_ns == mtime
 
 
-def test_open_demo_song_from_the_empty_state(qtbot, window):
+def test_open_demo_song_from_the_empty_state(qtbot, window, library):
+    from desktop.library.columns import COLUMN_INDEX
+    from desktop.track_view import TrackViewWindow
+
     assert window.stack.currentWidget() is window.empty_state
-    window.empty_state.demo_button.click()
+    stages: list[tuple[float, str]] = []
+    window.demo.progress.connect(lambda fraction, text: stages.append((fraction, text)))
+    with qtbot.waitSignal(window.track_view_opened, timeout=60_000) as opened:
+        window.empty_state.demo_button.click()
+        assert not window.empty_state.demo_button.isEnabled()  # one demo at a time
+    view = opened.args[0]
+    assert isinstance(view, TrackViewWindow) and view.isVisible()
+    # Progress was shown stage by stage, ending with the analysis done.
+    assert any(text.startswith("Analysing") for _, text in stages)
+    assert stages[-1][0] == 1.0 and [f for f, _ in stages] == sorted(f for f, _ in stages)
+    # It opens analysed: beats, key and chords are there at once, from the DSP backend.
+    qtbot.waitUntil(lambda: view.loaded, timeout=DEFAULT_WAIT_MS)
+    annotations = view.doc.annotations
+    assert annotations.key is not None and annotations.beats and annotations.chords
+    assert library.get_track(window.demo_track_id).bpm is not None
     wait_titles(qtbot, window, {"Moss Garden (demo)"})
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.view, timeout=DEFAULT_WAIT_MS)
+    dsp = window.model.index(0, COLUMN_INDEX["dsp"])
+    qtbot.waitUntil(lambda: window.model.data(dsp) == "✓ done", timeout=DEFAULT_WAIT_MS)
+    assert not window.empty_state.demo_progress.isVisible()
+    view.close()
+    qtbot.wait(200)
 
 
 def test_model_page_says_clearly_when_the_hub_is_unreachable(qtbot, data_dir, monkeypatch):
