@@ -12,24 +12,19 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
-import sys
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QDockWidget,
     QFileDialog,
-    QLineEdit,
     QMainWindow,
     QMessageBox,
     QScrollArea,
     QSplitter,
     QStackedWidget,
-    QToolBar,
-    QToolButton,
     QWidget,
 )
 
@@ -39,12 +34,13 @@ from desktop.first_run.demo_flow import DemoController
 from desktop.first_run.empty_state import EmptyState
 from desktop.library import query
 from desktop.library.analyze_dialog import AnalyzeDialog
-from desktop.library.columns import BACKEND_LABELS
 from desktop.library.folder_watch import FolderWatcher
 from desktop.library.model import TrackTableModel
 from desktop.library.query import TrackFilter
+from desktop.library.reveal import reveal_in_file_manager
 from desktop.library.scanning import ScanController, describe_scan, scan_label
 from desktop.library.sidebar import Sidebar
+from desktop.library.toolbar import MainToolbar
 from desktop.library.view import LibraryView
 from desktop.queue.analysis import AnalysisController
 from desktop.queue.panel import QueuePanel
@@ -52,7 +48,6 @@ from desktop.services import BackgroundRunner, describe_error
 from desktop.settings.backends import BackendInfo
 from desktop.settings.store import SettingsStore
 from desktop.status import StatusBar
-from desktop.theme import icon
 from desktop.track_view import open_track_view
 from desktop.watcher import ChangeWatcher
 from moss_music.audio import AUDIO_EXTENSIONS
@@ -176,55 +171,25 @@ class MainWindow(QMainWindow):
                              Qt.Orientation.Vertical)
 
     def _build_toolbar(self) -> None:
-        bar = QToolBar("Main", self)
-        bar.setObjectName("mainToolbar")
-        bar.setMovable(False)
-        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
-        self.add_folder_action = QAction(icon("folder-add"), "Add folder…", self)
-        self.add_folder_action.setShortcut(QKeySequence.StandardKey.Open)
-        self.add_folder_action.triggered.connect(self.choose_folder)
-        self.rescan_action = QAction(icon("refresh"), "Rescan", self)
-        self.rescan_action.setToolTip("Look for new, changed and missing files in all library folders")
-        self.rescan_action.triggered.connect(self.rescan_all)
-        self.analyze_action = QAction(icon("analyze"), "Analyze", self)
-        self.analyze_action.triggered.connect(self.analyze_selected)
-        self._update_analyze_action()
-        bar.addAction(self.add_folder_action)
-        bar.addAction(self.rescan_action)
-        bar.addAction(self.analyze_action)
-        spacer = QWidget()
-        spacer.setSizePolicy(spacer.sizePolicy().horizontalPolicy().Expanding,
-                             spacer.sizePolicy().verticalPolicy().Preferred)
-        bar.addWidget(spacer)
-        self.search_box = QLineEdit(objectName="searchBox")
-        self.search_box.setPlaceholderText("Search titles, artists, captions, lyrics, tags…  (e.g. mellow acoustic D minor)")
-        self.search_box.setClearButtonEnabled(True)
-        self.search_box.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
-        self.search_box.setMinimumWidth(340)
-        self.search_box.setMaximumWidth(560)
-        bar.addWidget(self.search_box)
-        spacer2 = QWidget()
-        spacer2.setFixedWidth(12)
-        bar.addWidget(spacer2)
+        self.toolbar = MainToolbar(self.queue_dock.toggleViewAction(), self)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+        self.add_folder_action = self.toolbar.add_folder_action
+        self.rescan_action = self.toolbar.rescan_action
+        self.analyze_action = self.toolbar.analyze_action
+        self.settings_action = self.toolbar.settings_action
         self.queue_action = self.queue_dock.toggleViewAction()
-        self.queue_action.setIcon(icon("queue"))
-        self.queue_action.setText("Queue")
-        bar.addAction(self.queue_action)
-        self.settings_action = QAction(icon("settings"), "Settings", self)
-        self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
-        self.settings_action.triggered.connect(self.open_settings)
-        bar.addAction(self.settings_action)
-        for action in (self.add_folder_action, self.rescan_action, self.analyze_action, self.settings_action):
-            button = bar.widgetForAction(action)
-            if isinstance(button, QToolButton):
-                button.setObjectName(f"tool_{action.text().strip('…').lower().replace(' ', '_')}")
+        self.search_box = self.toolbar.search_box
+        self._update_analyze_action()
         find = QAction(self)
         find.setShortcut(QKeySequence.StandardKey.Find)
-        find.triggered.connect(lambda: (self.search_box.setFocus(), self.search_box.selectAll()))
+        find.triggered.connect(self.toolbar.focus_search)
         self.addAction(find)
 
     def _connect(self) -> None:
+        self.toolbar.add_folder.connect(self.choose_folder)
+        self.toolbar.rescan.connect(self.rescan_all)
+        self.toolbar.analyze.connect(self.analyze_selected)
+        self.toolbar.settings.connect(self.open_settings)
         self.search_box.textChanged.connect(lambda _text: self._search_timer.start())
         self.sidebar.changed.connect(self.apply_filter)
         self.model.reloaded.connect(self._model_reloaded)
@@ -343,12 +308,7 @@ class MainWindow(QMainWindow):
     def _update_analyze_action(self) -> None:
         """The toolbar's Analyze runs the default backend: disabled, with the reason, when it cannot run."""
         backend = self.settings.default_backend
-        reason = self.analysis.unavailable(backend)
-        label = BACKEND_LABELS.get(backend, backend)
-        self.analyze_action.setEnabled(not reason)
-        self.analyze_action.setToolTip(f"{label} cannot run: {reason}" if reason else
-                                       f"Analyze the selected tracks with {label} (right-click for more)")
-        self.analyze_action.setStatusTip(self.analyze_action.toolTip())
+        self.toolbar.set_default_backend(backend, self.analysis.unavailable(backend))
 
     # -- adding music ------------------------------------------------------------------------
 
@@ -485,18 +445,10 @@ class MainWindow(QMainWindow):
     def reveal_track(self, track_id: int) -> None:
         row = self.model.row_of_track(track_id)
         track = self.model.row_at(row) if row is not None else None
-        if track is None:
-            return
-        path = track.path
-        if not os.path.exists(path):
-            self.show_message(f"The file is missing: {path}")
-            return
-        if sys.platform == "darwin":
-            subprocess.Popen(["open", "-R", path])  # noqa: S603,S607
-        elif os.name == "nt":
-            subprocess.Popen(["explorer", "/select,", os.path.normpath(path)])  # noqa: S603,S607
-        else:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
+        if track is not None:
+            problem = reveal_in_file_manager(track.path)
+            if problem:
+                self.show_message(problem)
 
     def remove_tracks(self, ids: list[int]) -> None:
         text = (f"Remove {len(ids)} track(s) from the library? The audio files stay on disk; "
