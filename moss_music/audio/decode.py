@@ -64,8 +64,17 @@ def probe(path: str | os.PathLike[str]) -> AudioInfo:
                          container.format.name, stream.codec_context.name)
 
 
-def iter_mono_blocks(path: str | os.PathLike[str], block_frames: int = BLOCK_FRAMES) -> tuple[int, Iterator[np.ndarray]]:
-    """(native sample rate, iterator of mono float32 blocks); errors surface on open or while iterating."""
+def iter_mono_blocks(path: str | os.PathLike[str], block_frames: int = BLOCK_FRAMES, *,
+                     invalid: str = "raise") -> tuple[int, Iterator[np.ndarray]]:
+    """(native sample rate, iterator of mono float32 blocks); errors surface on open or while iterating.
+
+    Blocks never hold NaN or infinite samples (float WAV/AIFF/FLAC can store them): they are
+    zeroed before anyone sees them. With ``invalid="raise"`` the iterator then ends with an
+    AudioError that calls the file damaged — an analysis of made-up silence would be a wrong
+    result; ``"zero"`` is for drawing the waveform of such a file anyway.
+    """
+    if invalid not in ("raise", "zero"):
+        raise ValueError(f"invalid must be 'raise' or 'zero', not {invalid!r}")
     path = _check_readable(path)
     try:
         handle = sf.SoundFile(path)
@@ -76,10 +85,31 @@ def iter_mono_blocks(path: str | os.PathLike[str], block_frames: int = BLOCK_FRA
             handle.close()
             raise AudioError(path, "empty", "the file holds no audio samples")
         _raise_if_header_promises_more(handle, path)
-        return handle.samplerate, _soundfile_blocks(handle, path, block_frames)
+        return handle.samplerate, _finite_blocks(_soundfile_blocks(handle, path, block_frames), path,
+                                                 handle.samplerate, invalid)
     container = _open_container(path)
     stream = _audio_stream(container, path)
-    return stream.codec_context.sample_rate, _ffmpeg_blocks(container, stream, path, block_frames)
+    rate = stream.codec_context.sample_rate
+    return rate, _finite_blocks(_ffmpeg_blocks(container, stream, path, block_frames), path, rate, invalid)
+
+
+def _finite_blocks(blocks: Iterator[np.ndarray], path: str, sample_rate: int, invalid: str) -> Iterator[np.ndarray]:
+    """Zero NaN/inf samples in place; afterwards, if asked, report the file as damaged."""
+    bad = 0
+    first_bad: float | None = None
+    position = 0
+    for block in blocks:
+        finite = np.isfinite(block)
+        if not finite.all():
+            if first_bad is None:
+                first_bad = (position + int(np.argmin(finite))) / sample_rate
+            bad += int(block.size - np.count_nonzero(finite))
+            block = np.where(finite, block, np.float32(0.0)).astype(np.float32, copy=False)
+        position += len(block)
+        yield block
+    if bad and invalid == "raise":
+        raise AudioError(path, "corrupt", f"the audio is damaged: {bad:,} of {position:,} samples are NaN or "
+                                          f"infinite (the first at {first_bad:.2f} s)")
 
 
 def _check_readable(path: str | os.PathLike[str]) -> str:

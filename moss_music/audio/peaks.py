@@ -86,7 +86,8 @@ class PeakPyramid:
 
 def compute_peaks(path: str | os.PathLike[str]) -> PeakPyramid:
     """One streaming decode pass; memory is the level-0 bins plus one block."""
-    sample_rate, blocks = iter_mono_blocks(path)
+    # A damaged file's waveform is still drawn (NaN/inf as silence); analysing it is refused elsewhere.
+    sample_rate, blocks = iter_mono_blocks(path, invalid="zero")
     mins: list[np.ndarray] = []
     maxs: list[np.ndarray] = []
     carry = np.zeros(0, dtype=np.float32)

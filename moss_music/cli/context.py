@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 import sys
 from functools import cached_property
 from typing import Any
@@ -18,23 +20,77 @@ class UsageError(Exception):
     """Bad arguments that argparse could not catch (unknown track, conflicting options)."""
 
 
+class DataDirError(UsageError):
+    """The data folder or its library database cannot be used; the message says what is wrong and where.
+
+    A UsageError, so every command prints it as one line and exits 2 instead of a traceback.
+    """
+
+
+# C0/C1 controls, DEL, and the invisible bidi/line controls that can rearrange or hide what a terminal shows.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print to a terminal: control characters from tags or file names shown as escapes.
+
+    A title holding ESC could recolour or clear the user's terminal, BEL rings it, and a newline
+    forges another line of output; each is shown as ``\\x1b``, ``\\x07``, ``\\n`` instead.
+    """
+    return _UNPRINTABLE.sub(lambda m: _NAMED_ESCAPES.get(m.group(), f"\\u{ord(m.group()):04x}"
+                                                         if ord(m.group()) > 0xff else f"\\x{ord(m.group()):02x}"), text)
+
+
+def finite_json(data: Any) -> Any:
+    """``data`` with every NaN or infinite float replaced by None, for output that must parse anywhere."""
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {key: finite_json(value) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [finite_json(value) for value in data]
+    return data
+
+
 class CliContext:
     def __init__(self, home: str | None = None) -> None:
         self._home = home
 
     @cached_property
     def data_dir(self) -> DataDir:
-        return DataDir.resolve(self._home)
+        if self._home is not None and not self._home.strip():
+            raise UsageError("--home is empty: give the data folder to use (leave --home out for the default)")
+        try:
+            return DataDir.resolve(self._home)
+        except OSError as error:
+            where = error.filename or self._home or "the default data folder"
+            reason = "a file is in the way (it must be a folder)" if isinstance(
+                error, (FileExistsError, NotADirectoryError)) else error.strerror or str(error)
+            raise DataDirError(f"cannot use the data folder {printable(str(where))}: {reason}") from None
 
     @cached_property
     def library(self):  # -> moss_music.library.Library; imported late to keep `--help` fast
+        from alembic.util import CommandError
+        from sqlalchemy.exc import SQLAlchemyError
+
         from moss_music.library import Library
 
-        return Library.open(self.data_dir)
+        data_dir = self.data_dir
+        try:
+            return Library.open(data_dir)
+        except CommandError as error:
+            raise DataDirError(f"the library database {data_dir.library_db} was made by another version of "
+                               f"the app ({error}); use that version or another --home") from None
+        except (SQLAlchemyError, OSError) as error:
+            reason = getattr(error, "orig", None) or error
+            raise DataDirError(f"the library database {data_dir.library_db} cannot be opened ({reason}); "
+                               f"move it away to start a new library, or restore a backup") from None
 
     @staticmethod
     def print_json(data: Any) -> None:
-        json.dump(data, sys.stdout, indent=2, ensure_ascii=False, sort_keys=True)
+        """Strict JSON: a non-finite number anywhere becomes null (bare NaN breaks every JSON parser)."""
+        json.dump(finite_json(data), sys.stdout, indent=2, ensure_ascii=False, sort_keys=True, allow_nan=False)
         sys.stdout.write("\n")
 
     @staticmethod

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from moss_music.cli.context import EXIT_FAILURES, EXIT_OK
+from moss_music.cli.context import EXIT_FAILURES, EXIT_OK, printable
 
 
 def register(subparsers, common) -> None:
@@ -38,7 +38,7 @@ def run(args, ctx) -> int:
         print(f"{report.added} added, {report.updated} updated, {report.moved} moved, {report.unchanged} unchanged, "
               f"{report.missing} missing, {len(report.failed)} failed ({report.elapsed_s:.1f} s)")
     for path, reason in report.folder_errors:
-        ctx.error(f"cannot read folder {path}: {reason}")
+        ctx.error(printable(f"cannot read folder {path}: {reason}"))
     for path, reason in report.failed:
-        ctx.error(f"failed: {path}: {reason}")
+        ctx.error(printable(f"failed: {path}: {reason}"))
     return EXIT_FAILURES if report.failed else EXIT_OK

@@ -6,7 +6,9 @@ The ``--json`` shape is stable: a list of objects with the keys in ``TRACK_JSON_
 
 from __future__ import annotations
 
-from moss_music.cli.context import EXIT_OK
+import argparse
+
+from moss_music.cli.context import EXIT_OK, printable
 
 TRACK_JSON_KEYS = (
     "id", "path", "status", "error", "title", "artist", "album", "album_artist", "genre", "year", "track_number",
@@ -19,9 +21,20 @@ def register(subparsers, common) -> None:
     parser = subparsers.add_parser("tracks", parents=[common], help="list tracks in the library")
     parser.add_argument("--search", "-s", metavar="Q", help="full-text search over tags, captions and lyrics")
     parser.add_argument("--status", choices=("ok", "missing", "unreadable"), help="only tracks with this status")
-    parser.add_argument("--limit", type=int, help="at most this many tracks")
+    parser.add_argument("--limit", type=_positive_int, metavar="N", help="at most this many tracks (N >= 1)")
     parser.add_argument("--json", action="store_true", help="machine-readable output (stable keys)")
     parser.set_defaults(handler=run)
+
+
+def _positive_int(text: str) -> int:
+    """argparse type for --limit: a count of tracks, so 0 and negatives are refused rather than misread."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more (leave --limit out for all tracks), not {value}")
+    return value
 
 
 def track_to_json(track) -> dict:
@@ -46,5 +59,6 @@ def run(args, ctx) -> int:
         extra = f"  [{track.status}: {track.error}]" if track.status != "ok" else ""
         details = "  ".join(x for x in (track.key_name or "", f"{track.bpm:.0f} BPM" if track.bpm else "") if x)
         artist = f"{track.artist} – " if track.artist else ""
-        print(f"{track.id:>6}  {duration:>6}  {artist}{track.display_title}  {details}{extra}")
+        # Tags and file names are anyone's bytes: never let them drive the terminal.
+        print(printable(f"{track.id:>6}  {duration:>6}  {artist}{track.display_title}  {details}{extra}"))
     return EXIT_OK

@@ -123,6 +123,8 @@ class Library:
 
     def list_tracks(self, *, search: str | None = None, status: str | None = None, limit: int | None = None,
                     offset: int = 0) -> list[Track]:
+        if limit is not None and limit < 0 or offset < 0:
+            raise ValueError("limit and offset must not be negative")
         with self.session() as session:
             query = select(Track)
             ranked: list[int] | None = None

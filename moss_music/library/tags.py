@@ -85,7 +85,7 @@ def _fill_from_mapping(tags: FileTags, mapping) -> None:
     if not mapping:
         return
     try:
-        items = list(mapping.items())
+        items = _tag_items(mapping)
     except Exception:  # noqa: BLE001
         return
     for name, value in items:
@@ -101,6 +101,26 @@ def _fill_from_mapping(tags: FileTags, mapping) -> None:
             setattr(tags, target, text)
         elif len(tags.extra) < 64 and len(text) < 2000:
             tags.extra[str(name)] = text
+
+
+def _tag_items(mapping) -> list[tuple[str, object]]:
+    """(name, value) pairs, first value per name.
+
+    Vorbis comments and ASF attributes are lists of pairs; their dict-style ``items()`` rescans the
+    whole list for every name, which took 48 s for a FLAC with 40,000 comments. One pass instead.
+    """
+    if not isinstance(mapping, list):
+        return list(mapping.items())
+    seen: set[str] = set()
+    pairs = []
+    for entry in mapping:
+        if not isinstance(entry, tuple) or len(entry) != 2:
+            continue
+        name = str(entry[0]).lower()
+        if name not in seen:
+            seen.add(name)
+            pairs.append((name, entry[1]))
+    return pairs
 
 
 def _text(value) -> str:
