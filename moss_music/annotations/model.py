@@ -77,6 +77,9 @@ class Tempo:
     bpm: float
     confidence: float = 1.0
     curve: list[TempoPoint] = field(default_factory=list)
+    runner_up_bpm: float | None = None
+    """The next most likely tempo octave (half or double of ``bpm``), if the analyzer weighed one."""
+    runner_up_confidence: float = 0.0
 
 
 @dataclass

@@ -13,7 +13,7 @@ from moss_music.analysis.base import CancelCheck, ProgressCallback
 from moss_music.analysis.dsp import beats as beat_mod
 from moss_music.analysis.dsp import chords as chord_mod
 from moss_music.analysis.dsp import key as key_mod
-from moss_music.analysis.dsp import pitch
+from moss_music.analysis.dsp import octave, pitch
 from moss_music.analysis.dsp import sections as section_mod
 from moss_music.analysis.dsp.features import FRAME_RATE, PITCH_RATE, SR, Features, extract
 from moss_music.analysis.dsp.features import audible as audible_frames
@@ -75,10 +75,10 @@ class DspAnalyzer:
         features = extract(audio.samples, audio.sample_rate, steps)
 
         steps.begin("beats", "finding the beat")
-        grid = _beat_grid(features, steps)
+        tuning = pitch.estimate_tuning(features.logspec)
+        grid = _beat_grid(features, steps, tuning)
         steps.tick(0.5)
         spans = _span_boundaries(grid.times, features.duration)
-        tuning = pitch.estimate_tuning(features.logspec)
         spectra, tonalness = pitch.beat_spectra(features, spans, tuning)
         treble, bass = pitch.treble_chroma(spectra), pitch.bass_chroma(spectra)
         steps.tick(0.7)
@@ -107,23 +107,59 @@ class DspAnalyzer:
         return result
 
 
-def _beat_grid(features: Features, steps: Steps) -> beat_mod.BeatGrid:
+def _beat_grid(features: Features, steps: Steps, tuning: float) -> beat_mod.BeatGrid:
+    """Beats at the tempo octave a musician would count (see octave.py), with the runner-up level kept."""
     env = beat_mod.onset_strength(features)
     bpm, confidence = beat_mod.estimate_tempo(env)
     empty = beat_mod.BeatGrid(np.zeros(0), np.zeros(0, dtype=int))
     if bpm <= 0:
         return empty
     frames = beat_mod.track_beats(env, bpm, steps)
-    level = beat_mod.metrical_level(env, frames, 60 * FRAME_RATE / np.median(np.diff(frames)) if len(frames) > 1 else bpm)
-    if level != 1.0:
-        bpm *= level
-        frames = beat_mod.track_beats(env, bpm, steps)
+    if len(frames) > 1:
+        bpm = 60 * FRAME_RATE / np.median(np.diff(frames))
+    accent_factor, mid_ratio = beat_mod.metrical_level(env, frames, bpm)
+    treble, bass, tonal = _beat_chroma(features, frames / FRAME_RATE + beat_mod.LATENCY, tuning)
+    choice = octave.choose(bpm, accent_factor, mid_ratio, octave.chord_length(treble, bass, tonal))
+    if choice.factor == 0.5:
+        frames = _half(frames, features, treble, bass)
+    elif choice.factor == 2.0:
+        frames = beat_mod.track_beats(env, bpm * 2.0, steps)
     if len(frames) < 4:
         return empty
     times = frames / FRAME_RATE + beat_mod.LATENCY
     ibi = np.median(np.diff(times))
-    return beat_mod.BeatGrid(times=times, positions=np.ones(len(times), dtype=int), bpm=float(60 / ibi),
-                             bpm_confidence=confidence, curve=beat_mod.tempo_curve(times))
+    steady = beat_mod.steady_bpm(times)
+    final = steady if steady is not None else float(60 / ibi)
+    grid = beat_mod.BeatGrid(times=times, positions=np.ones(len(times), dtype=int), bpm=final,
+                             bpm_confidence=confidence * choice.confidence, curve=beat_mod.tempo_curve(times))
+    grid.runner_up = (final * choice.runner_up / choice.factor, confidence * choice.runner_up_confidence) \
+        if choice.runner_up != choice.factor else None
+    return grid
+
+
+def _beat_chroma(features: Features, times: np.ndarray, tuning: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(treble, bass chroma, harmonic share 0/1) per beat of a candidate grid."""
+    spans = _span_boundaries(times, features.duration)
+    spectra, tonalness = pitch.beat_spectra(features, spans, tuning)
+    rows = slice(1, 1 + len(times))
+    audible = pitch.sync(audible_frames(features.rms).astype(np.float32)[:, None], spans, PITCH_RATE)[:, 0] \
+        if len(features.rms) else np.zeros(len(spans) - 1)
+    tonal = ((tonalness >= pitch.TONAL_MIN) & (audible >= 0.5)).astype(float)
+    return pitch.treble_chroma(spectra)[rows], pitch.bass_chroma(spectra)[rows], tonal[rows]
+
+
+def _half(frames: np.ndarray, features: Features, treble: np.ndarray, bass: np.ndarray) -> np.ndarray:
+    """Every other beat, on the phase where chords change and bass notes and kicks land."""
+    c = treble + bass
+    c = c / (np.linalg.norm(c, axis=1, keepdims=True) + 1e-9)
+    change = np.zeros(len(frames))
+    if len(c) == len(frames) and len(c) > 2:
+        before = np.vstack([c[:1], c[:-1]])
+        change = 1.0 - np.sum(before * c, axis=1)
+    low = np.array([features.onset_low[max(0, f - 3): f + 4].sum() for f in frames])
+    low = low / (low.mean() + 1e-9)
+    score = [float(change[p::2].mean() + 0.5 * low[p::2].mean()) for p in (0, 1)]
+    return frames[int(np.argmax(score))::2]
 
 
 def _span_boundaries(beat_times: np.ndarray, duration: float) -> np.ndarray:
@@ -153,6 +189,9 @@ def _fill_beats(result: TrackAnnotations, grid: beat_mod.BeatGrid) -> None:
     result.beats = [Beat(round(float(t), 4), int(p)) for t, p in zip(grid.times, grid.positions, strict=False)]
     result.tempo = Tempo(bpm=round(grid.bpm, 2), confidence=round(grid.bpm_confidence, 3),
                          curve=[TempoPoint(t, b) for t, b in grid.curve])
+    if grid.runner_up is not None:
+        result.tempo.runner_up_bpm = round(grid.runner_up[0], 2)
+        result.tempo.runner_up_confidence = round(grid.runner_up[1], 3)
     result.time_signature = TimeSignature(grid.meter, 4, round(grid.meter_confidence, 3))
 
 

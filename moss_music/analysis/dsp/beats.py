@@ -30,6 +30,8 @@ WEAK_BEAT_RATIO = 0.4
 """Conservative: a synthetic ballad with 8th-note hats reads 0.33-0.38, real folk/jazz tracks 0.43-0.44."""
 STRONG_MID_RATIO = 0.8
 HALVE_ABOVE_BPM = 50.0
+STEADY_TOLERANCE = 0.02
+"""A grid whose local tempo stays within ±2 % of its mean is stored as one constant tempo."""
 MIN_CLARITY = 0.07
 """Below this autocorrelation peak the signal has no beat to speak of (noise, drones, speech)."""
 
@@ -45,6 +47,8 @@ class BeatGrid:
     meter: int = 4
     meter_confidence: float = 0.0
     curve: list[tuple[float, float]] = field(default_factory=list)
+    runner_up: tuple[float, float] | None = None
+    """(BPM, confidence) of the next most likely tempo octave."""
 
     @property
     def downbeats(self) -> np.ndarray:
@@ -144,8 +148,9 @@ def track_beats(env: np.ndarray, bpm: float, steps: Steps) -> np.ndarray:
     return _trim(beats, local)
 
 
-def metrical_level(env: np.ndarray, frames: np.ndarray, bpm: float) -> float:
-    """1.0 to keep the tracked level, 0.5 to halve it, 2.0 to double it.
+def metrical_level(env: np.ndarray, frames: np.ndarray, bpm: float) -> tuple[float, float]:
+    """(1.0 to keep the tracked level, 0.5 to halve it, 2.0 to double it; strength half-way between beats
+    relative to on them).
 
     The autocorrelation cannot tell a beat from its half or double; accents can. At the level people
     tap, every beat carries a strong event (kick or snare) and the points half-way between are weaker
@@ -153,17 +158,18 @@ def metrical_level(env: np.ndarray, frames: np.ndarray, bpm: float) -> float:
     tracked twice too slow, the half-way points are as strong as the beats.
     """
     if len(frames) < 16:
-        return 1.0
+        return 1.0, 0.0
     strength = _accent(env, frames)
     mids = ((frames[:-1] + frames[1:]) // 2).astype(int)
     mid = _accent(env, mids)
+    mid_ratio = float(mid.mean() / max(strength.mean(), 1e-9))
     even, odd = strength[0::2].mean(), strength[1::2].mean()
     weak, strong = min(even, odd), max(even, odd)
     if bpm / 2 >= HALVE_ABOVE_BPM and weak < WEAK_BEAT_RATIO * strong:
-        return 0.5
-    if bpm * 2 <= MAX_BPM * 0.85 and mid.mean() > STRONG_MID_RATIO * strength.mean():
-        return 2.0
-    return 1.0
+        return 0.5, mid_ratio
+    if bpm * 2 <= MAX_BPM * 0.85 and mid_ratio > STRONG_MID_RATIO:
+        return 2.0, mid_ratio
+    return 1.0, mid_ratio
 
 
 def _accent(env: np.ndarray, frames: np.ndarray) -> np.ndarray:
@@ -183,10 +189,33 @@ def _trim(beats: np.ndarray, local: np.ndarray) -> np.ndarray:
     return beats[keep[0]: keep[-1] + 1]
 
 
+def steady_bpm(times: np.ndarray) -> float | None:
+    """The one tempo of a steady grid (least-squares slope of beat time over beat number), or None when
+    the local tempo moves by more than STEADY_TOLERANCE somewhere (a real tempo change or rubato)."""
+    if len(times) < 8:
+        return None
+    idx = np.arange(len(times))
+    slope, intercept = np.polyfit(idx, times, 1)
+    if slope <= 0:
+        return None
+    ibi = np.diff(times)
+    window = min(8, len(ibi))
+    local = moving_average(ibi, window | 1)
+    if np.max(np.abs(local / slope - 1.0)) > STEADY_TOLERANCE:
+        return None
+    return float(60.0 / slope)
+
+
 def tempo_curve(times: np.ndarray) -> list[tuple[float, float]]:
-    """Local tempo once per bar-sized window (median of 8 inter-beat intervals), only where it moves."""
+    """Local tempo once per bar-sized window (median of 8 inter-beat intervals), only where it moves.
+
+    A steady grid (within STEADY_TOLERANCE) is one point: the tempo a MIDI file or a DAW should hold
+    constant, not the jitter of beat estimates."""
     if len(times) < 3:
         return []
+    steady = steady_bpm(times)
+    if steady is not None:
+        return [(float(times[0]), round(steady, 2))]
     ibi = np.diff(times)
     curve: list[tuple[float, float]] = []
     for i in range(0, len(ibi), 4):

@@ -26,7 +26,7 @@ INVERSION_PENALTY = 1.0
 DEGREE_SEMITONES = {"1": 0, "3": 4, "b3": 3, "5": 7}
 TREBLE_GAIN = 14.0
 BASS_GAIN = 3.0
-NO_CHORD_COS = 0.55
+NO_CHORD_COS = 0.35
 """Below this template fit (cosine) a beat is better called N than any chord."""
 STAY = {1: 0.55, 3: 0.8}
 STAY_OTHER = 0.93
@@ -79,6 +79,8 @@ def _templates() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 TREBLE_T, BASS_PC, LOG_PRIOR = _templates()
+ROOT_PC = np.array([-1 if st.root is None else st.root for st in STATES])
+INVERTED = np.array([st.root is not None and st.bass != "1" for st in STATES])
 
 
 def key_scale(tonic: int, mode: str) -> set[int]:
@@ -91,6 +93,7 @@ def emissions(treble: np.ndarray, bass: np.ndarray, audible: np.ndarray) -> np.n
     t = treble / (np.linalg.norm(treble, axis=1, keepdims=True) + 1e-9)
     fit = t @ TREBLE_T.T
     b = bass / (bass.sum(axis=1, keepdims=True) + 1e-9)
+    # the bass votes for inversions only: a walking or busy bass line must not move the chord itself
     bass_score = np.where(BASS_PC[None, :] >= 0, b[:, np.clip(BASS_PC, 0, None)] - 1.0 / 12, 0.0)
     score = TREBLE_GAIN * fit + BASS_GAIN * bass_score
     # N: a fixed fit, plus a strong pull where there is (almost) no pitched energy

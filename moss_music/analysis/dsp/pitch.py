@@ -20,6 +20,7 @@ TONAL_MIN = 0.1
 TREBLE = (48, 90)
 """MIDI range that feeds the chord chroma (C3..F#6)."""
 BASS = (28, 55)
+COMPRESSION = 20.0
 """MIDI range for the bass chroma (E1..G3)."""
 
 
@@ -104,7 +105,10 @@ def beat_spectra(features: Features, boundaries: np.ndarray, tuning: float) -> t
 
 
 def treble_chroma(spectra: np.ndarray) -> np.ndarray:
-    return fold(spectra, *TREBLE)
+    """Chroma of the chord range, log-compressed per span so one loud voice (a lead melody's passing
+    note) cannot outweigh the chord tones held under it."""
+    scale = spectra.max(axis=1, keepdims=True) + 1e-9 if len(spectra) else 1.0
+    return fold(np.log1p(COMPRESSION * spectra / scale), *TREBLE)
 
 
 def bass_chroma(spectra: np.ndarray) -> np.ndarray:
