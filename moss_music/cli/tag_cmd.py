@@ -9,8 +9,8 @@ from moss_music.cli.context import EXIT_FAILURES, EXIT_OK, UsageError
 
 
 def register(subparsers, common) -> None:
-    from moss_music.export.keys import KEY_NOTATIONS
-    from moss_music.export.tags import DESCRIPTOR_FIELDS
+    from moss_music.annotations.keys import KEY_NOTATIONS
+    from moss_music.export.tags import DESCRIPTOR_FIELDS, ID3_VERSIONS
 
     p = subparsers.add_parser(
         "tag", parents=[common], help="write analysis results into the files' tags (safely; --dry-run first)",
@@ -24,7 +24,10 @@ def register(subparsers, common) -> None:
                    help="standard (Dbm), openkey (7m) or camelot (12A)")
     p.add_argument("--tags-field", choices=DESCRIPTOR_FIELDS, default="mood",
                    help="where the caption's genre/mood tags go (default: mood)")
-    p.add_argument("--language", default="eng", metavar="ISO", help="ID3 language of lyrics and comment")
+    p.add_argument("--language", default="eng", metavar="ISO",
+                   help="ID3 language of lyrics and comment: three letters, ISO 639-2 (default eng)")
+    p.add_argument("--id3-version", choices=ID3_VERSIONS, default="keep",
+                   help="keep each MP3's ID3v2 version (default; new tags are v2.4), or write 2.3 / 2.4")
     p.add_argument("--backup", action="store_true", help="keep a copy of each original as FILE.bak")
     for name, what in (("key", "the key"), ("bpm", "the tempo"), ("lyrics", "lyrics"),
                        ("synced", "ID3 synced lyrics/chords (SYLT)"), ("caption", "the caption (comment)")):
@@ -39,7 +42,7 @@ def run(args: argparse.Namespace, ctx) -> int:
 
     try:
         options = TagOptions(key_notation=args.key_notation, descriptors_field=args.tags_field,
-                             language=args.language, backup=args.backup, key=not args.no_key, bpm=not args.no_bpm,
+                             language=args.language, backup=args.backup, id3_version=args.id3_version, key=not args.no_key, bpm=not args.no_bpm,
                              lyrics=not args.no_lyrics, synced=not args.no_synced, caption=not args.no_caption)
     except ValueError as error:
         raise UsageError(str(error)) from None

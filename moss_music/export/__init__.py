@@ -12,14 +12,14 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "ExportOptions": "base", "NothingToExport": "base", "TrackInfo": "base", "Writer": "base",
+    "ExportOptions": "base", "IncompleteExport": "base", "NothingToExport": "base", "TrackInfo": "base", "Writer": "base",
     "ExportItem": "batch", "ExportReport": "batch", "TagOutcome": "batch", "export_tracks": "batch",
     "tag_tracks": "batch", "planned_targets": "batch",
-    "KEY_NOTATIONS": "keys", "key_code": "keys",
+    "KEY_NOTATIONS": "moss_music.annotations.keys",
     "import_lyrics": "lyrics", "lyrics_from_tags": "lyrics", "parse_lrc": "lyrics", "read_lyrics_file": "lyrics",
     "FORMATS": "registry", "WRITERS": "registry", "extension_for": "registry", "get_writer": "registry",
     "TagWriteError": "safe_write",
-    "DESCRIPTOR_FIELDS": "tags", "TagChange": "tags", "TagOptions": "tags", "preview_tags": "tags",
+    "DESCRIPTOR_FIELDS": "tags", "ID3_VERSIONS": "tags", "TagChange": "tags", "TagOptions": "tags", "preview_tags": "tags",
     "write_tags": "tags",
 }
 __all__ = sorted(_EXPORTS)
@@ -28,6 +28,7 @@ __all__ = sorted(_EXPORTS)
 def __getattr__(name: str) -> Any:
     if name not in _EXPORTS:
         raise AttributeError(f"module 'moss_music.export' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"moss_music.export.{_EXPORTS[name]}"), name)
+    module = _EXPORTS[name]
+    value = getattr(importlib.import_module(module if "." in module else f"moss_music.export.{module}"), name)
     globals()[name] = value
     return value

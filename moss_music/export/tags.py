@@ -1,6 +1,6 @@
 """What we know, written into the audio file's own tags, mapped as MusicBrainz Picard and beets map them.
 
-    field            ID3v2.4 (MP3/AIFF/WAV)   Vorbis (FLAC/OGG/Opus)   MP4 (M4A)
+    field            ID3v2 (MP3/AIFF/WAV)     Vorbis (FLAC/OGG/Opus)   MP4 (M4A)
     key              TKEY                     KEY + INITIALKEY         ----:com.apple.iTunes:initialkey
     bpm (integer)    TBPM                     BPM                      tmpo
     bpm (exact)      TXXX:MOSS_MUSIC_BPM      MOSS_MUSIC_BPM           ----:com.apple.iTunes:MOSS_MUSIC_BPM
@@ -9,15 +9,26 @@
     synced chords    SYLT type 5 'chords'     -                        -
     caption          COMM                     COMMENT + DESCRIPTION    ©cmt
     genre/mood tags  TCON | TMOO | TIT1       GENRE | MOOD | GROUPING  ©gen | ----:…:MOOD | ©grp
+                     (v2.3: TXXX:MOOD)
 
 Picard writes Vorbis KEY and COMMENT, beets INITIALKEY and DESCRIPTION: both
-are written so either reads them back. Only fields we have a value for are
-touched; everything else in the tag is verified unchanged after the write.
+are written so either reads them back. The M4A key atom is the freeform
+'----:com.apple.iTunes:initialkey', the one Picard, Mp3tag, kid3 and beets
+read as the key (iTunes itself shows no key). Only fields we have a value for
+are touched; everything else in the tag is verified unchanged after the write.
+kid3 shows that atom as a custom field 'initialkey' (it writes its own
+'Initial Key' as '…:INITIALKEY'; when a file has one, it is updated too).
+
+ID3 files keep the version they have (v2.3 stays v2.3, which id3lib-based
+tools need), unless ``TagOptions.id3_version`` says otherwise; untagged
+files get v2.4. Vorbis comments that are not valid UTF-8 ``KEY=value``
+entries are refused rather than rewritten (mutagen would replace their bytes).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,13 +37,19 @@ import mutagen
 from mutagen.id3 import COMM, ID3, SYLT, TBPM, TCON, TIT1, TKEY, TMOO, TXXX, USLT, Encoding
 from mutagen.mp4 import MP4FreeForm
 
-from moss_music.annotations import TrackAnnotations, display_name
-from moss_music.export.keys import KEY_NOTATIONS, key_code
+from moss_music.annotations import TrackAnnotations
+from moss_music.annotations.keys import KEY_NOTATIONS, key_from_annotation
+from moss_music.annotations.spelling import spell_chord
 from moss_music.export.lyrics import line_text
 from moss_music.export.naming import tempo_bpm
 from moss_music.export.safe_write import TagWriteError, rewrite_safely
+from moss_music.export.vorbis_raw import invalid_vorbis_comment
 
 DESCRIPTOR_FIELDS = ("genre", "mood", "grouping", "comment", "none")
+ID3_VERSIONS = ("keep", "2.3", "2.4")
+ID3V23_SEPARATOR = "/"
+"""Picard's default for joining several values in one ID3v2.3 text frame."""
+_LANGUAGE = re.compile(r"[A-Za-z]{3}")
 EXACT_BPM_NAME = "MOSS_MUSIC_BPM"
 ITUNES = "----:com.apple.iTunes:"
 _ID3_DESCRIPTOR_FRAMES = {"genre": TCON, "mood": TMOO, "grouping": TIT1}
@@ -56,16 +73,22 @@ class TagOptions:
     """ID3 only: SYLT synced lyrics and chords."""
     caption: bool = True
     language: str = "eng"
-    """ID3 language code of the lyrics and comment frames."""
+    """ID3 language code of the lyrics and comment frames (three ASCII letters, ISO 639-2)."""
     backup: bool = False
+    id3_version: str = "keep"
+    """'keep' the file's ID3v2 version (v2.4 for untagged files), or write '2.3' / '2.4'."""
 
     def __post_init__(self) -> None:
         if self.key_notation not in KEY_NOTATIONS:
             raise ValueError(f"unknown key notation {self.key_notation!r}; choose from {', '.join(KEY_NOTATIONS)}")
         if self.descriptors_field not in DESCRIPTOR_FIELDS:
             raise ValueError(f"unknown tag field {self.descriptors_field!r}; choose from {', '.join(DESCRIPTOR_FIELDS)}")
-        if len(self.language) != 3:
-            raise ValueError("the lyrics language must be a three-letter ISO 639-2 code such as 'eng'")
+        if not _LANGUAGE.fullmatch(self.language):
+            raise ValueError(f"the lyrics language must be three ASCII letters (an ISO 639-2 code such as 'eng'), "
+                             f"not {self.language!r}")
+        object.__setattr__(self, "language", self.language.lower())
+        if self.id3_version not in ID3_VERSIONS:
+            raise ValueError(f"unknown ID3 version {self.id3_version!r}; choose from {', '.join(ID3_VERSIONS)}")
 
 
 @dataclass
@@ -106,8 +129,9 @@ class TagResult:
 
 def tag_values(annotations: TrackAnnotations, options: TagOptions) -> TagValues:
     values = TagValues()
-    if options.key and annotations.key:
-        values.key = key_code(annotations.key, options.key_notation)
+    musical_key = key_from_annotation(annotations.key) if options.key else None
+    if musical_key is not None:
+        values.key = musical_key.code(options.key_notation)
     bpm = tempo_bpm(annotations) if options.bpm else None
     if bpm:
         values.bpm = int(round(bpm))
@@ -119,7 +143,7 @@ def tag_values(annotations: TrackAnnotations, options: TagOptions) -> TagValues:
             values.synced_lyrics = [(line_text(line), _ms(line.start)) for line in lines]
     if options.synced and annotations.chords:
         chords = sorted(annotations.chords, key=lambda c: c.start)
-        values.synced_chords = [(display_name(c.label), _ms(c.start)) for c in chords]
+        values.synced_chords = [(spell_chord(c.label, annotations.key), _ms(c.start)) for c in chords]
     tags = list(annotations.caption.tags) if annotations.caption else []
     if options.caption and annotations.caption and annotations.caption.text.strip():
         values.comment = annotations.caption.text.strip()
@@ -138,8 +162,9 @@ def _ms(seconds: float) -> int:
 
 
 class _Id3Map:
-    def __init__(self, options: TagOptions) -> None:
+    def __init__(self, options: TagOptions, audio) -> None:
         self.options = options
+        self.version = id3_target_version(audio, options)
         lang = options.language
         self.uslt, self.comm = f"USLT::{lang}", f"COMM::{lang}"
         self.sylt_lyrics, self.sylt_chords = f"SYLT::{lang}", f"SYLT:chords:{lang}"
@@ -160,8 +185,17 @@ class _Id3Map:
         if values.comment is not None:
             result[self.comm] = (values.comment,)
         if values.descriptors:
-            result[_ID3_DESCRIPTOR_FRAMES[self.options.descriptors_field].__name__] = tuple(values.descriptors)
+            name = _ID3_DESCRIPTOR_FRAMES[self.options.descriptors_field].__name__
+            if self.version == 3:  # v2.3 has no TMOO and no multi-value text frames
+                name = "TXXX:MOOD" if name == "TMOO" else name
+                result[name] = (ID3V23_SEPARATOR.join(values.descriptors),)
+            else:
+                result[name] = tuple(values.descriptors)
         return result
+
+    def open_options(self) -> dict[str, Any]:
+        """How to load the copy for editing: in the version it will be saved as."""
+        return {"v2_version": self.version}
 
     def read(self, tags, key: str) -> Value:
         frame = tags.get(key) if tags is not None else None
@@ -183,7 +217,7 @@ class _Id3Map:
             frame = TKEY(encoding=utf8, text=list(value))
         elif key == "TBPM":
             frame = TBPM(encoding=utf8, text=list(value))
-        elif key.startswith("TXXX:"):
+        elif key.startswith("TXXX:"):  # TXXX:MOSS_MUSIC_BPM, and TXXX:MOOD in v2.3
             frame = TXXX(encoding=utf8, desc=key[5:], text=list(value))
         elif key == self.uslt:
             frame = USLT(encoding=utf8, lang=lang, desc="", text=value[0])
@@ -201,14 +235,25 @@ class _Id3Map:
     def snapshot(tags) -> dict[str, str]:
         return {key: repr(frame) for key, frame in (tags.items() if tags is not None else [])}
 
-    @staticmethod
-    def save(audio) -> None:
-        audio.save(v2_version=4)
+    def save(self, audio) -> None:
+        audio.save(v2_version=self.version, v23_sep=ID3V23_SEPARATOR)
+
+
+def id3_target_version(audio, options: TagOptions) -> int:
+    """3 or 4: the version asked for, else the one the file's tag has (4 for a file without an ID3v2 tag)."""
+    if options.id3_version != "keep":
+        return int(options.id3_version[-1])
+    version = getattr(audio.tags, "version", None) if audio is not None else None
+    return 3 if version is not None and tuple(version[:2]) == (2, 3) else 4
 
 
 class _VorbisMap:
-    def __init__(self, options: TagOptions) -> None:
+    def __init__(self, options: TagOptions, audio=None) -> None:
         self.options = options
+
+    @staticmethod
+    def open_options() -> dict[str, Any]:
+        return {}
 
     def desired(self, values: TagValues) -> dict[str, Value]:
         result: dict[str, Value] = {}
@@ -252,13 +297,22 @@ class _VorbisMap:
 
 
 class _Mp4Map:
-    def __init__(self, options: TagOptions) -> None:
+    def __init__(self, options: TagOptions, audio=None) -> None:
         self.options = options
+        tags = getattr(audio, "tags", None)
+        # kid3 (TagLib) reads and writes the key as '…:INITIALKEY'; keep such an atom in agreement with ours.
+        self.kid3_key = tags is not None and ITUNES + "INITIALKEY" in tags
+
+    @staticmethod
+    def open_options() -> dict[str, Any]:
+        return {}
 
     def desired(self, values: TagValues) -> dict[str, Value]:
         result: dict[str, Value] = {}
         if values.key:
             result[ITUNES + "initialkey"] = (values.key,)
+            if self.kid3_key:
+                result[ITUNES + "INITIALKEY"] = (values.key,)
         if values.bpm is not None:
             result["tmpo"] = (str(values.bpm),)
             result[ITUNES + EXACT_BPM_NAME] = (values.bpm_exact,)
@@ -300,9 +354,9 @@ _MAPS = {"MP3": _Id3Map, "WAVE": _Id3Map, "AIFF": _Id3Map, "FLAC": _VorbisMap, "
          "OggOpus": _VorbisMap, "MP4": _Mp4Map}
 
 
-def _open(path: Path, kind: type | None = None):
+def _open(path: Path, kind: type | None = None, **load_options: Any):
     try:
-        audio = kind(os.fspath(path)) if kind else mutagen.File(os.fspath(path))
+        audio = kind(os.fspath(path), **load_options) if kind else mutagen.File(os.fspath(path))
     except mutagen.MutagenError as error:
         raise TagWriteError(f"{path}: the tags cannot be read: {error}") from error
     if audio is None:
@@ -328,9 +382,20 @@ def preview_tags(path: str | os.PathLike[str], annotations: TrackAnnotations,
     """The dry run: what would change in this file, field by field; the file is only read."""
     options = options or TagOptions()
     audio = _open(Path(path))
-    mapping = _MAPS[type(audio).__name__](options)
+    mapping = _MAPS[type(audio).__name__](options, audio)
+    _refuse_invalid_comments(Path(path), audio)
     desired = mapping.desired(tag_values(annotations, options))
     return _changes(mapping, audio.tags, desired)
+
+
+def _refuse_invalid_comments(path: Path, audio) -> None:
+    """TagWriteError when the file's Vorbis comments are not valid: mutagen would rewrite their bytes."""
+    if type(audio).__name__ not in ("FLAC", "OggVorbis", "OggOpus"):
+        return
+    problem = invalid_vorbis_comment(path)
+    if problem:
+        raise TagWriteError(f"{path}: its Vorbis comments are not valid ({problem}); writing would change them, so "
+                            "nothing was written. Repair them first (e.g. with metaflac or kid3)")
 
 
 def _changes(mapping, tags, desired: dict[str, Value]) -> list[TagChange]:
@@ -346,19 +411,20 @@ def write_tags(path: str | os.PathLike[str], annotations: TrackAnnotations,
                options: TagOptions | None = None) -> TagResult:
     """Write what changed through a verified copy and an atomic replace; no change, no write."""
     options = options or TagOptions()
-    target = Path(path)
+    target = Path(os.path.realpath(path))  # a symlinked track: the tags go into the file it points at
     audio = _open(target)
     kind = type(audio)
-    mapping = _MAPS[kind.__name__](options)
+    mapping = _MAPS[kind.__name__](options, audio)
+    _refuse_invalid_comments(target, audio)
     desired = mapping.desired(tag_values(annotations, options))
     changes = _changes(mapping, audio.tags, desired)
-    result = TagResult(str(target), changes)
+    result = TagResult(os.fspath(path), changes)
     if not changes:
         return result
     untouched_before = {k: v for k, v in mapping.snapshot(audio.tags).items() if not _is_ours(k, desired)}
 
     def edit(copy: Path) -> None:
-        working = _open(copy, kind)
+        working = _open(copy, kind, **mapping.open_options())
         for change in changes:
             mapping.write(working, change.field, desired[change.field])
         mapping.save(working)
@@ -368,6 +434,9 @@ def write_tags(path: str | os.PathLike[str], annotations: TrackAnnotations,
         wrong = [key for key, value in desired.items() if mapping.read(reread.tags, key) != value]
         if wrong:
             raise TagWriteError(f"{target}: after writing, these fields did not read back: {', '.join(wrong)}")
+        if isinstance(mapping, _Id3Map) and tuple(reread.tags.version[:2]) != (2, mapping.version):
+            raise TagWriteError(f"{target}: the copy came out as ID3v2.{reread.tags.version[1]}, not "
+                                f"v2.{mapping.version}; nothing was changed")
         untouched_after = {k: v for k, v in mapping.snapshot(reread.tags).items() if not _is_ours(k, desired)}
         if untouched_after != untouched_before:
             lost = sorted(set(untouched_before.items()) ^ set(untouched_after.items()))
@@ -387,7 +456,7 @@ def read_tag_fields(path: str | os.PathLike[str], options: TagOptions | None = N
     """The fields this module manages, as they are in the file now (for tests and the dialog)."""
     options = options or TagOptions()
     audio = _open(Path(path))
-    mapping = _MAPS[type(audio).__name__](options)
+    mapping = _MAPS[type(audio).__name__](options, audio)
     full = TagValues(key="-", bpm=0, bpm_exact="-", lyrics="-", synced_lyrics=[("", 0)], synced_chords=[("", 0)],
                      comment="-", descriptors=["-"])
     return {key: mapping.read(audio.tags, key) for key in mapping.desired(full)}

@@ -96,3 +96,11 @@ def test_dsp_analysed_track_exports_every_format(library, data_dir, tmp_path):
     assert [item["status"] for item in items] == ["written"] * len(FORMATS)
     midi = mido.MidiFile(out / "Demo.mid")
     assert [m for m in midi.tracks[0] if m.type == "set_tempo"]
+
+
+def test_tag_rejects_a_bad_language_before_the_dry_run(data_dir, analysed_track):
+    """Issue 16.7: '--language é€ü' passed the dry run and crashed on write."""
+    for extra in (["--dry-run"], []):
+        result = cli(data_dir.root, "tag", *extra, "--language", "é€ü", str(analysed_track.id))
+        assert result.returncode == 2 and "three ASCII letters" in result.stderr
+        assert "Traceback" not in result.stderr

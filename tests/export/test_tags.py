@@ -12,8 +12,9 @@ from mutagen.mp4 import MP4
 from mutagen.oggvorbis import OggVorbis
 
 from moss_music.annotations import Key, TrackAnnotations
+from moss_music.annotations.keys import KEY_NOTATIONS
 from moss_music.export import TagOptions, TagWriteError, preview_tags, write_tags
-from moss_music.export.keys import KEY_NOTATIONS, camelot_key, key_code, open_key, standard_key
+from moss_music.export.tags import tag_values
 from tests.audio_fixtures import write_song
 
 ORIGINAL_TAGS = {"title": "Keep Me", "artist": "Original Artist"}
@@ -169,24 +170,28 @@ OPEN_KEY = {("C", "major"): "1d", ("A", "minor"): "1m", ("G", "major"): "2d", ("
             ("D", "minor"): "12m", ("C#", "minor"): "5m", ("Db", "major"): "8d", ("Eb", "minor"): "7m"}
 
 
+def key_written(key: Key, notation: str = "standard") -> str | None:
+    """The key code the tag writer would put in the file."""
+    return tag_values(TrackAnnotations(key=key), TagOptions(key_notation=notation)).key
+
+
 @pytest.mark.parametrize(("key", "code"), list(CAMELOT.items()))
 def test_camelot_codes(key, code):
-    assert camelot_key(Key(*key)) == code
+    assert key_written(Key(*key), "camelot") == code
 
 
 @pytest.mark.parametrize(("key", "code"), list(OPEN_KEY.items()))
 def test_open_key_codes(key, code):
-    assert open_key(Key(*key)) == code
+    assert key_written(Key(*key), "openkey") == code
 
 
-def test_standard_names_keep_the_source_spelling_and_fit_tkey():
-    assert standard_key(Key("Db", "minor")) == "Dbm"
-    assert standard_key(Key("C#", "minor")) == "C#m"
-    assert standard_key(Key("A", "minor"), transpose=1) == "Bbm"
-    assert standard_key(Key("D", "dorian")) is None
+def test_standard_names_follow_the_key_signature_and_fit_tkey():
+    assert key_written(Key("Db", "minor")) == "C#m"  # C# minor's signature (4 sharps), not 8 flats
+    assert key_written(Key("Bb", "major")) == "Bb"
+    assert key_written(Key("D", "dorian")) is None
     names = ["C", "C#", "Db", "D", "D#", "Eb", "E", "F", "F#", "Gb", "G", "G#", "Ab", "A", "A#", "Bb", "B"]
     for tonic in names:
         for mode in ("major", "minor"):
             for notation in KEY_NOTATIONS:
-                code = key_code(Key(tonic, mode), notation)
+                code = key_written(Key(tonic, mode), notation)
                 assert code and len(code) <= 3, (tonic, mode, notation, code)
