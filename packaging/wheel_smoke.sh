@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The app as a user gets it: build the wheel, install it into a clean venv outside the checkout, and from
-# a folder outside the checkout run the demo (scan + DSP analysis into a fresh library) and the MOSS path
-# on a tiny random-weight checkpoint (`model check`, then a caption, which needs the shipped prompts).
+# a folder outside the checkout run the demo (scan + DSP analysis into a fresh library) on the DSP-only
+# install, then add the [model] extra and run the MOSS path on a tiny random-weight checkpoint
+# (`model check`, then a caption, which needs the shipped prompts).
 # Nothing from the checkout is importable there; only tests/model/tiny_checkpoint.py is loaded by path to
 # write the checkpoint. WORK=dir keeps the build, venv and outputs there (default: a temp dir, removed).
 set -euo pipefail
@@ -39,8 +40,7 @@ needed = {"moss_music/resources/prompts/caption.txt", "moss_music/resources/icon
 assert needed <= names, f"the wheel lacks {sorted(needed - names)}"
 PY
 
-echo "== install it into a clean venv ($VENV)"
-bash "$CHECKOUT/packaging/install_torch.sh" "$VENV"
+echo "== install it (no extras: the DSP-only install) into a clean venv ($VENV)"
 "$VENV/bin/pip" install --quiet "$WHEEL"
 
 mkdir -p "$WORK/run"
@@ -59,9 +59,15 @@ package = Path(moss_music.__file__).resolve()
 assert checkout not in package.parents, f"moss_music imported from the checkout: {package}"
 assert (RESOURCES_DIR / "prompts" / "caption.txt").is_file(), f"no prompts in {RESOURCES_DIR}"
 print(f"moss_music from {package.parent}, resources in {RESOURCES_DIR}")
+for heavy in ("torch", "transformers"):
+    try:
+        __import__(heavy)
+    except ImportError:
+        continue
+    raise AssertionError(f"the base install pulled {heavy}: it belongs in the [model] extra")
 PY
 
-echo "== moss-music demo"
+echo "== moss-music demo (DSP-only install)"
 rm -rf "$WORK/home"
 "$VENV/bin/moss-music" --home "$WORK/home" demo
 "$VENV/bin/moss-music" --home "$WORK/home" tracks --json > "$WORK/tracks.json"
@@ -75,7 +81,9 @@ assert tracks and len(analysed) == len(tracks), f"demo tracks without tempo/key:
 print(f"demo: {len(tracks)} tracks analysed")
 PY
 
-echo "== tiny checkpoint: model check and a caption"
+echo "== the [model] extra (CPU torch first), then a tiny checkpoint: model check and a caption"
+bash "$CHECKOUT/packaging/install_torch.sh" "$VENV"
+"$VENV/bin/pip" install --quiet "$WHEEL[model]"
 "$VENV/bin/python" - "$CHECKOUT/tests/model/tiny_checkpoint.py" "$WORK/tiny" <<'PY'
 import importlib.util
 import sys
