@@ -1,7 +1,7 @@
 """Track view speed: open time with cached peaks, first open with a placeholder, redraw per frame while playing.
 
     python benchmarks/track_view.py                      # figures -> benchmarks/out/track_view.json
-    python benchmarks/track_view.py --screenshots docs/screenshots   # under Xvfb at 1440x900
+    python benchmarks/track_view.py --screenshots docs/screenshots   # 1280x720 and 1440x900 each
 
 Uses a synthetic 10-minute song with a full set of annotations (beats, chords,
 sections, lyrics, energy) stored in a temporary library, and a fake audio
@@ -128,54 +128,108 @@ def run_benchmark(app: QApplication, workdir: Path) -> dict:
     }
 
 
+SIZES = ((1280, 720), (1440, 900))
+
+
+def _settle(app: QApplication, rounds: int = 30) -> None:
+    for _ in range(rounds):
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def _play_for(app: QApplication, view, output: FakeOutput, seconds: float) -> None:
+    """Drive playback like a sound card would, a display frame at a time (follow, paging, highlights)."""
+    block = int(view.player.sample_rate * FRAME_SECONDS)
+    for _ in range(int(seconds / FRAME_SECONDS)):
+        output.pull(block)
+        view.tick()
+    app.processEvents()
+
+
 def take_screenshots(app: QApplication, workdir: Path, out: Path) -> list[Path]:
+    """The README/issue screenshots, each at 1280x720 and 1440x900 (look at every one)."""
+    from moss_music.analysis import get_analyzer_class
+    from moss_music.analysis.pipeline import analyze_track
+    from moss_music.demo import BUNDLED_DEMO, write_demo_song
+
     data_dir = DataDir.resolve(workdir / "home")
     library = Library.open(data_dir)
     track_id = add_demo_track(library, workdir / "music", FULL_FORM, bpm=100, name="silver_light.flac",
                               tags={"title": "Silver Light", "artist": "The Demo Band"})
-    view = open_track_view(library, track_id, player=Player(FakeOutput()))
-    view.resize(1440, 900)
-    view.move(0, 0)
-    wait(app, lambda: view.loaded and view.player.duration > 0)
     out.mkdir(parents=True, exist_ok=True)
-    saved = []
+    saved: list[Path] = []
 
-    def shoot(name: str) -> None:
-        for _ in range(30):
-            app.processEvents()
-            time.sleep(0.01)
-        view.resize(1440, 900)
-        path = out / f"track_{name}.png"
+    def shoot(view, name: str, size: tuple[int, int]) -> None:
+        view.resize(*size)
+        _settle(app)
+        path = out / f"track_{name}_{size[0]}x{size[1]}.png"
         view.grab().save(str(path))
         saved.append(path)
 
-    doc = view.doc
-    word = doc.annotations.lyrics[5].words[3]
-    view.seek(word.start + 0.05)
-    shoot("mid_song")
-    view.loop_block("sections", 2)
-    view.timeline.zoom_to(word.start - 4.0, word.start + 8.0)
-    view.seek(word.start + 0.05)
-    shoot("zoomed_bars")
-    view.clear_loop()
-    view.timeline.zoom_to(word.start - 20.0, word.start + 25.0)
-    view.practice.capo.setValue(2)
-    view.practice.speed.setValue(80)
-    view.practice.metronome.setChecked(True)
-    view.practice.count_in.setCurrentIndex(1)
-    view.seek(word.start + 0.05)
-    shoot("practice")
-    view.practice.capo.setValue(0)
-    view.tabs.setCurrentWidget(view.details)
-    shoot("details")
-    view.set_edit_mode(True)
-    view.edits.rename_section(3, "Verse 2 (rewritten)")
-    view.edits.move_edge("sections", 4, "start", doc.annotations.sections[4].start + 1.2)
-    view.timeline.zoom_to(doc.annotations.sections[3].start - 3, doc.annotations.sections[4].start + 12)
-    view.seek(doc.annotations.sections[4].start - 2.0)
-    shoot("edit_mode")
-    view.edits.flush()
-    dispose(view)
+    for size in SIZES:
+        output = FakeOutput()
+        view = open_track_view(library, track_id, player=Player(output))
+        view.resize(*size)
+        view.move(0, 0)
+        wait(app, lambda v=view: v.loaded and v.player.duration > 0)
+        doc = view.doc
+        # Lanes at Fit zoom: every chord and section readable.
+        view.timeline.fit()
+        view.seek(doc.annotations.sections[2].start + 3.0)
+        shoot(view, "lanes_fit", size)
+        # The chord sheet following playback.
+        view.show_view("sheet")
+        view.seek(doc.annotations.sections[3].start - 1.0)
+        view.toggle_play()
+        _play_for(app, view, output, 4.0)
+        view.sheet.grid.set_loop(*view.sheet.sheet.bar_range(20, 23)) if False else None
+        shoot(view, "chord_sheet", size)
+        view.toggle_play()
+        # Tap-to-sync in progress on untimed lyrics.
+        from moss_music.annotations.lyric_sync import untimed_lines
+
+        view.show_view("lanes")
+        view.edits.replace_lyrics(untimed_lines([line.text for line in doc.annotations.lyrics]), "Import lyrics")
+        view.lyric_sync.start()
+        for line in view.doc.annotations.lyrics[:3]:
+            pass
+        for t in (doc.annotations.sections[1].start + 0.3, doc.annotations.sections[1].start + 8.2,
+                  doc.annotations.sections[1].start + 15.9):
+            view.seek(t)
+            view.sync_tap()
+        view.seek(doc.annotations.sections[1].start + 19.0)
+        view.timeline.zoom_to(doc.annotations.sections[1].start - 4, doc.annotations.sections[1].start + 36)
+        shoot(view, "tap_to_sync", size)
+        view.lyric_sync.cancel()
+        view.edits.stack.undo()
+        view.edits.flush()
+        dispose(view)
+        # No sound card: the transport says so and the clock runs.
+        view = open_track_view(library, track_id, player=Player(
+            None, unavailable_reason="Playback unavailable: no audio output device available (no sound card)."))
+        view.move(0, 0)
+        view.resize(*size)
+        wait(app, lambda v=view: v.loaded and v.player.duration > 0)
+        view.seek(12.0)
+        view.toggle_play()
+        _settle(app, 60)
+        view.tick()
+        shoot(view, "no_sound", size)
+        view.toggle_play()
+        dispose(view)
+    # The first-run demo song, analysed by the DSP backend, opened.
+    demo_path = write_demo_song(workdir / "demo" / "moss-garden-demo.flac", BUNDLED_DEMO)
+    library.scan([demo_path])
+    demo = library.resolve_track(str(demo_path))
+    analyzer_class = get_analyzer_class("dsp")
+    analyze_track(library, analyzer_class.from_options({}), demo, analyzer_class.tasks)
+    for size in SIZES:
+        view = open_track_view(library, demo.id, player=Player(FakeOutput()))
+        view.move(0, 0)
+        wait(app, lambda v=view: v.loaded and v.player.duration > 0)
+        view.seek(9.0)
+        shoot(view, "demo_analysed", size)
+        dispose(view)
     library.close()
     return saved
 

@@ -86,7 +86,9 @@ class TrackDocument:
         self.downbeat_times = self.beat_times[self.beat_positions == 1]
         self.chord_starts = [c.start for c in ann.chords]
         self.section_starts = [s.start for s in ann.sections]
-        self.line_starts = [line.start for line in ann.lyrics]
+        # Untimed lines (start == end) sort after every time: "what is sung at t" never finds them.
+        self.line_starts = [line.start if line.end > line.start else float("inf") for line in ann.lyrics]
+        self.untimed_lines = sum(1 for line in ann.lyrics if line.end <= line.start)
 
     # -- "what is at time t" ----------------------------------------------------------------------
 
@@ -116,7 +118,7 @@ class TrackDocument:
 
     def next_line_index(self, t: float) -> int | None:
         i = bisect.bisect_right(self.line_starts, t)
-        return i if i < len(self.annotations.lyrics) else None
+        return i if i < len(self.annotations.lyrics) and self.line_starts[i] != float("inf") else None
 
     @staticmethod
     def word_index_at(line: LyricLine, t: float) -> int | None:

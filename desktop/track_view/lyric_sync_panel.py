@@ -40,6 +40,8 @@ class LyricSyncPanel(QFrame):
     """Tap at the playback position (the window knows it)."""
     applied = Signal(object)
     """The timed lines (list[LyricLine]) to save."""
+    previewChanged = Signal(object)
+    """The lines as timed so far (list[LyricLine]) while syncing, or the document's again afterwards."""
     importRequested = Signal(bool)
     """True: from a file; False: from the audio file's tags."""
 
@@ -172,6 +174,8 @@ class LyricSyncPanel(QFrame):
         self.start_button.setVisible(not syncing)
         self.word_mode.setEnabled(not syncing)
         lines = self._lines_now()
+        if self.doc is not None:
+            self.previewChanged.emit(lines)
         self.lines.clear()
         current = self.sync.current_line if syncing else -1
         for i, line in enumerate(lines):

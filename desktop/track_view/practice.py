@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -36,6 +37,42 @@ class _Text(QLabel):
 
     def show_text(self, text: str) -> None:
         if text != self.text():
+            self.setText(text)
+
+
+class _ChordText(_Text):
+    """A chord name in a box of fixed width: a long name ('F#m7b5/C#') gets a smaller font, never a wider box,
+    so nothing beside it moves when the chord changes."""
+
+    def __init__(self, width: int, largest: int, smallest: int, weight: QFont.Weight, colour: str) -> None:
+        super().__init__("–")
+        self.setFixedWidth(width)
+        self._sizes = range(largest, smallest - 1, -2)
+        self._weight = weight
+        self._colour = colour
+        self._size = 0
+        self._fit("–")
+
+    def _fit(self, text: str) -> None:
+        f = QFont(self.font())
+        f.setWeight(self._weight)
+        size = self._sizes[-1]
+        for size in self._sizes:
+            f.setPixelSize(size)
+            if QFontMetrics(f).horizontalAdvance(text) <= self.width() - 4:
+                break
+        if size != self._size:  # the window's style sheet sets fonts, so the size goes through one too
+            self._size = size
+            weight = 700 if self._weight >= QFont.Weight.Bold else 600
+            self.setStyleSheet(f"font-size: {size}px; font-weight: {weight}; color: {self._colour};")
+
+    @property
+    def pixel_size(self) -> int:
+        return self._size
+
+    def show_text(self, text: str) -> None:
+        if text != self.text():
+            self._fit(text)
             self.setText(text)
 
 
@@ -68,12 +105,9 @@ class PracticePanel(QFrame):
         chords.setVerticalSpacing(0)
         self.now_caption = self._caption("NOW")
         self.next_caption = self._caption("NEXT")
-        self.current_chord = _Text("–")
-        self.current_chord.setStyleSheet(f"font-size: 64px; font-weight: 700; color: {theme.TEXT};")
-        self.current_chord.setMinimumWidth(170)
-        self.next_chord = _Text("–")
-        self.next_chord.setStyleSheet(f"font-size: 34px; font-weight: 600; color: {theme.MUTED};")
-        self.next_chord.setMinimumWidth(110)
+        self.current_chord = _ChordText(230, 64, 28, QFont.Weight.Bold, theme.TEXT)
+        self.current_chord.setFixedHeight(78)
+        self.next_chord = _ChordText(150, 34, 18, QFont.Weight.DemiBold, theme.MUTED)
         self.sounding = _Text("")
         self.sounding.setProperty("muted", True)
         self.countdown = _Text("")
@@ -210,6 +244,11 @@ class PracticePanel(QFrame):
 
     def _show_lyrics(self, doc: TrackDocument, t: float, line_i: int | None, word_i: int | None) -> None:
         lines = doc.annotations.lyrics
+        if lines and doc.untimed_lines == len(lines):
+            self.current_line.show_text(f"<span style='color:{theme.MUTED}; font-size:16px'>{len(lines)} untimed "
+                                        "lines: tap to sync them in the Lyrics tab to follow them here.</span>")
+            self.next_line.show_text(" / ".join(line.text for line in lines[:2]))
+            return
         if not lines:
             self.current_line.show_text(f"<span style='color:{theme.MUTED}; font-size:16px'>No lyrics for this "
                                         "track yet.</span>")

@@ -75,12 +75,12 @@ QWidget#TrackView QLabel#Subtitle, QWidget#TrackView QLabel[muted="true"] {{ col
 QWidget#TrackView QLabel#Chip {{ background: {RAISED}; border: 1px solid {BORDER}; border-radius: 10px;
     padding: 2px 10px; }}
 QWidget#TrackView QLabel#Warning {{ color: {WARNING}; }}
-QWidget#TrackView QLabel#NoSound {{ color: #1a1205; background: {WARNING}; border-radius: 9px; padding: 2px 9px;
+QWidget#TrackView QLabel#NoSound {{ color: #1a1205; background: {WARNING}; border-radius: 9px; padding: 3px 8px;
     font-weight: 600; }}
 QWidget#TrackView QToolButton::menu-indicator {{ image: none; width: 0; }}
 QWidget#TrackView QLabel#Clock {{ font-family: monospace; font-size: 18px; color: {TEXT}; padding: 0 8px; }}
 QWidget#TrackView QToolButton, QWidget#TrackView QPushButton {{
-    background: {RAISED}; border: 1px solid {BORDER}; border-radius: 6px; padding: 5px 10px; color: {TEXT}; }}
+    background: {RAISED}; border: 1px solid {BORDER}; border-radius: 6px; padding: 5px 8px; color: {TEXT}; }}
 QWidget#TrackView QToolButton:hover, QWidget#TrackView QPushButton:hover {{ border-color: {ACCENT}; }}
 QWidget#TrackView QToolButton:checked, QWidget#TrackView QPushButton:checked {{
     background: #1f3b3a; border-color: {ACCENT}; color: {ACCENT}; }}

@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QToolTip
 
 from desktop.track_view import theme
 from desktop.track_view.document import TrackDocument
@@ -276,7 +277,7 @@ class Timeline(pg.GraphicsLayoutWidget):
             return
         ann = doc.annotations
         self.item("beats").set_beats(doc.beat_times, doc.beat_positions)
-        self.item("chords").set_chords(ann.chords, doc.settings, ann.key)
+        self.item("chords").set_chords(ann.chords, doc.settings, ann.key, doc.downbeat_times)
         self.item("sections").set_sections(ann.sections)
         self.item("lyrics").set_lines(ann.lyrics)
         energy = ann.energy
@@ -379,6 +380,56 @@ class Timeline(pg.GraphicsLayoutWidget):
         index = self.block_at(kind, t)
         if index is not None:
             self.blockActivated.emit(kind, index)
+
+    # -- tooltips ----------------------------------------------------------------------------------------------
+
+    def lane_at(self, pos: QPointF) -> tuple[str, float] | None:
+        """(lane kind, time) under a viewport position."""
+        scene = self.mapToScene(pos.toPoint())
+        for kind, lane in self.lanes.items():
+            if lane.view.isVisible() and lane.view.sceneBoundingRect().contains(scene):
+                return kind, float(lane.view.mapSceneToView(scene).x())
+        return None
+
+    def tooltip_at(self, kind: str, t: float) -> str:
+        """Name and times of the block under the mouse, whatever the zoom (labels may not fit; this always does)."""
+        doc = self.doc
+        if doc is None:
+            return ""
+
+        def span(a: float, b: float) -> str:
+            return f"{format_time(a, True)[:-2]} – {format_time(b, True)[:-2]} ({b - a:.1f} s)"
+
+        index = self.block_at(kind, t)
+        if kind == "chords" and index is not None:
+            chord = doc.chord(index)
+            name = self.item("chords").label_at(index)
+            sounding = doc.settings.sounding_name(chord.label)
+            extra = f" (sounds as {sounding})" if doc.settings.capo and chord.label != "N" else ""
+            return f"{name}{extra}\n{span(chord.start, chord.end)}"
+        if kind == "sections" and index is not None:
+            section = doc.section(index)
+            function = f" · {section.function}" if section.function and section.function != "other" else ""
+            return f"{SectionLaneItem.title(section)}{function}\n{span(section.start, section.end)}"
+        if kind == "lyrics":
+            if index is not None:
+                line = doc.annotations.lyrics[index]
+                return f"{line.text}\n{span(line.start, line.end)}"
+            if doc.untimed_lines:
+                return f"{doc.untimed_lines} untimed lines: tap to sync them in the Lyrics tab"
+        if kind == "beats":
+            bar, beat = doc.bar_number_at(t), doc.beat_in_bar(t)
+            if bar and beat:
+                return f"Bar {bar} · beat {beat[0]} of {beat[1]}\n{format_time(t, True)[:-2]}"
+        return format_time(t, True)[:-2]
+
+    def viewportEvent(self, event) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.ToolTip:
+            hit = self.lane_at(QPointF(event.pos()))
+            if hit is not None:
+                QToolTip.showText(event.globalPos(), self.tooltip_at(*hit), self.viewport())
+                return True
+        return super().viewportEvent(event)
 
     def _context(self, kind: str, t: float, pos: QPoint) -> None:
         index = self.block_at(kind, t)

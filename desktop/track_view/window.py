@@ -198,6 +198,7 @@ class TrackViewWindow(PlaybackMixin, BlockEditingMixin, LyricsMixin, QWidget):
         ls.startRequested.connect(self._sync_started)
         ls.tapRequested.connect(self.sync_tap)
         ls.applied.connect(self._sync_applied)
+        ls.previewChanged.connect(lambda lines: self.timeline.item("lyrics").set_lines(lines))
 
     def _shortcuts(self) -> None:
         bindings = {

@@ -232,3 +232,22 @@ def layout_bars(beats: Sequence[Beat], chords: Sequence[Chord], sections: Sequen
 
 def is_no_chord(label: str | None) -> bool:
     return label is None or label == NO_CHORD
+
+
+def section_titles(label: str, function: str = "") -> list[str]:
+    """Readable names for a section, longest first, for the room there is.
+
+    An analyser's bare letters become the function's name: ('B', 'chorus') -> ['Chorus (B)', 'Chorus', 'Ch'];
+    a real name stays first: ('Verse 2', 'verse') -> ['Verse 2', 'V2'].
+    """
+    label = label.strip()
+    words = function.replace("-", " ").split() if function and function != "other" else []
+    if words and len(label) <= 2:
+        long = " ".join(w.capitalize() for w in words)
+        short = "".join(w[0].upper() for w in words) if len(words) > 1 else long[:2]
+        return [f"{long} ({label})" if label else long, long, short]
+    if not label:
+        return ["Section"]
+    parts = label.split()
+    short = parts[0][0].upper() + "".join(p for p in parts[1:] if p.isdigit()) if parts else label[:2]
+    return [label, short] if short != label else [label]

@@ -89,3 +89,13 @@ def test_simplify_keeps_the_triad(harte, triad):
 def test_simplify_applies_to_the_whole_sheet():
     sheet = layout_bars(grid(1), [Chord(0.5, 2.5, "A:min7")], simplify=True)
     assert sheet.bars[0].slots == ("A:min",) * 4
+
+
+def test_sections_get_readable_names_for_the_room_there_is():
+    from moss_music.annotations.bars import section_titles
+
+    assert section_titles("B", "chorus") == ["Chorus (B)", "Chorus", "Ch"]
+    assert section_titles("A", "pre-chorus") == ["Pre Chorus (A)", "Pre Chorus", "PC"]
+    assert section_titles("Verse 2", "verse") == ["Verse 2", "V2"]
+    assert section_titles("Bridge") == ["Bridge", "B"]
+    assert section_titles("A", "other") == ["A"]

@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPen
 from desktop.track_view import theme
 from desktop.track_view.lanes.base import BlockLaneItem, PixelMap, draw_label, font
 from moss_music.annotations import LyricLine
+from moss_music.annotations.lyric_sync import is_timed
 
 
 class LyricLaneItem(BlockLaneItem):
@@ -28,9 +29,13 @@ class LyricLaneItem(BlockLaneItem):
         return [(line.start, line.end) for line in self.lines]
 
     def set_lines(self, lines: list[LyricLine]) -> None:
-        self.lines = list(lines)
+        """Timed lines are drawn at their times; untimed ones are counted and said to be untimed, never placed."""
+        self.lines = [line for line in lines if is_timed(line)]
+        self.untimed = len(lines) - len(self.lines)
         self._starts = [line.start for line in self.lines]
         self.update()
+
+    untimed = 0
 
     def set_current(self, line: int, word: int) -> None:
         if (line, word) != self.current:
@@ -46,9 +51,11 @@ class LyricLaneItem(BlockLaneItem):
 
     def draw(self, painter: QPainter, pixels: PixelMap) -> None:
         if not self.lines:
-            draw_label(painter, pixels.rect(pixels.t0, pixels.t1), "No lyrics (run the MOSS-Music lyrics task)",
-                       font(12), QColor(theme.MUTED))
+            text = (f"{self.untimed} untimed lyric lines — not placed in time; tap to sync them in the Lyrics tab"
+                    if self.untimed else "No lyrics — import them in the Lyrics tab")
+            draw_label(painter, pixels.rect(pixels.t0, pixels.t1), text, font(12), QColor(theme.MUTED))
             return
+        right = pixels.x(pixels.t1)
         for i, start, end in self.visible_blocks(pixels):
             line = self.lines[i]
             rect = pixels.rect(start, end, pad_y=4).adjusted(1, 0, -1, 0)
@@ -59,7 +66,11 @@ class LyricLaneItem(BlockLaneItem):
             if self._words_fit(line, pixels):
                 self._draw_words(painter, pixels, line, rect, self.current[1] if active else -1)
             else:
-                draw_label(painter, rect, line.text, self._font, QColor(theme.TEXT if active else "#b8bfcc"))
+                # The text may run on over the gap before the next line: at Fit zoom a line is a few pixels wide.
+                following = self.lines[i + 1].start if i + 1 < len(self.lines) else pixels.t1
+                room = QRectF(rect.left(), rect.top(), max(min(pixels.x(following), right) - rect.left() - 3,
+                                                           rect.width()), rect.height())
+                draw_label(painter, room, line.text, self._font, QColor(theme.TEXT if active else "#b8bfcc"))
         self.draw_edit_handles(painter, pixels, QColor(theme.LOOP))
 
     def _draw_words(self, painter: QPainter, pixels: PixelMap, line: LyricLine, rect: QRectF, current: int) -> None:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from desktop.track_view import theme
 from desktop.track_view.document import DisplaySettings
-from moss_music.annotations.bars import SheetBar, SheetLayout
+from moss_music.annotations.bars import SheetBar, SheetLayout, section_titles
 
 MIN_BAR_WIDTH = 190
 MARGIN = 12
@@ -270,7 +270,8 @@ class ChordSheetGrid(QWidget):
                 painter.setFont(self._header_font)
                 painter.setPen(QPen(palette.text))
                 painter.drawText(QRectF(MARGIN + 12, top, width - 2 * MARGIN, HEADER_H - 2),
-                                 int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), row.header)
+                                 int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                                 section_titles(row.header, row.header_function)[0])
             for index in row.bars:
                 rect = self._bar_rect(row, index, width).translated(0, -y_offset)
                 self._paint_bar(painter, self.sheet.bars[index], rect, palette)
