@@ -6,26 +6,14 @@ sets the same lines in a monospaced font so the chord-over-word columns hold.
 
 from __future__ import annotations
 
-import functools
-import os
-from pathlib import Path
-
 from moss_music.annotations import TrackAnnotations
 from moss_music.export.base import ExportOptions, TrackInfo, Writer
 from moss_music.export.naming import key_name, meter, tempo_bpm, track_end
+from moss_music.export.pdf_fonts import INSTALL_HINT, FontPlan, plan_fonts
 from moss_music.export.sheet import SheetLine, sheet_blocks
 
 MIN_CELL = 8
-# Monospaced TrueType fonts with wide Unicode coverage, looked for in this order; PDF core Courier otherwise.
-_MONO_FONTS = (
-    ("DejaVuSansMono.ttf", "DejaVuSansMono-Bold.ttf"),
-    ("NotoSansMono-Regular.ttf", "NotoSansMono-Bold.ttf"),
-    ("LiberationMono-Regular.ttf", "LiberationMono-Bold.ttf"),
-    ("consola.ttf", "consolab.ttf"),
-    ("Menlo.ttc", "Menlo.ttc"),
-)
-_FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.fonts", "~/.local/share/fonts", "/Library/Fonts",
-              "/System/Library/Fonts", "C:/Windows/Fonts")
+MAX_MISSING_SHOWN = 12
 
 
 def leadsheet_lines(annotations: TrackAnnotations, info: TrackInfo, options: ExportOptions) -> list[tuple[str, str]]:
@@ -122,7 +110,12 @@ class LeadSheetPdfWriter(Writer):
             pdf.set_author(info.artist)
         pdf.set_margins(15, 15, 15)
         pdf.set_auto_page_break(True, margin=15)
-        family, unicode_ok = _mono_font(pdf)
+        plan = plan_fonts("".join(text for _, text in rows))
+        family, unicode_ok = _register_fonts(pdf, plan)
+        if plan.missing:
+            shown = plan.missing[:MAX_MISSING_SHOWN] + ("…" if len(plan.missing) > MAX_MISSING_SHOWN else "")
+            self.warn(f"no installed font has {len(plan.missing)} of the characters ({shown}); they print as "
+                      f"blanks or boxes — {INSTALL_HINT}")
         widest = max((len(text) for style, text in rows if style != "title"), default=40)
         usable_mm = pdf.w - 30
         # Monospaced glyphs are 0.6 em wide: pick the size that fits the widest line, within 7..11 pt.
@@ -140,25 +133,18 @@ class LeadSheetPdfWriter(Writer):
         return bytes(pdf.output())
 
 
-def _mono_font(pdf) -> tuple[str, bool]:
-    """Register a Unicode monospaced font if the system has one: (family, handles any text)."""
-    regular, bold = find_mono_font()
-    if regular is None:
+def _register_fonts(pdf, plan: FontPlan) -> tuple[str, bool]:
+    """Register the main font and the fallbacks the text needs: (family, handles Unicode)."""
+    if plan.regular is None:
         return "Courier", False
-    pdf.add_font("Mono", "", regular)
-    pdf.add_font("Mono", "B", bold or regular)
+    pdf.add_font("Mono", "", plan.regular.path, collection_font_number=plan.regular.index)
+    bold = plan.bold or plan.regular
+    pdf.add_font("Mono", "B", bold.path, collection_font_number=bold.index)
+    names = []
+    for number, font in enumerate(plan.fallbacks):
+        name = f"Fallback{number}"
+        pdf.add_font(name, "", font.path, collection_font_number=font.index)
+        names.append(name)
+    if names:
+        pdf.set_fallback_fonts(names, exact_match=False)
     return "Mono", True
-
-
-@functools.lru_cache(maxsize=1)
-def find_mono_font() -> tuple[str | None, str | None]:
-    for regular_name, bold_name in _MONO_FONTS:
-        for folder in _FONT_DIRS:
-            root = Path(os.path.expanduser(folder))
-            if not root.is_dir():
-                continue
-            regular = next(iter(root.rglob(regular_name)), None)
-            if regular is not None:
-                bold = next(iter(root.rglob(bold_name)), None)
-                return str(regular), str(bold) if bold else None
-    return None, None

@@ -159,3 +159,46 @@ def test_sheet_chords_are_spelled_for_the_key():
                             key=Key("Bb", "major"), chords=[Chord(0.0, 2.0, "A#"), Chord(2.0, 4.0, "D#")])
     grid = [row for row in render("chordpro", song).splitlines() if row.startswith("|")]
     assert grid == ["| [Bb] | [Eb] |"]
+
+
+def _pdf_text(data: bytes) -> tuple[str, set[str]]:
+    pypdf = pytest.importorskip("pypdf", reason="pypdf reads the PDF back (test extra)")
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    fonts = {str(font.get_object()["/BaseFont"]) for page in reader.pages
+             for font in page["/Resources"]["/Font"].values()}
+    return "".join(page.extract_text() for page in reader.pages).replace("\x00", ""), fonts
+
+
+def test_lead_sheet_pdf_sets_cjk_lyrics_in_a_font_that_has_them(annotations):
+    """Issue 14.6: CJK lyrics were dropped (only DejaVu Sans Mono embedded) while the export reported success."""
+    from moss_music.export.pdf_fonts import installed_fallbacks
+
+    if not any("CJK" in font.path for font in installed_fallbacks()):
+        pytest.skip("no CJK font installed (Debian: fonts-noto-cjk)")
+    annotations.lyrics.append(LyricLine(20.0, 22.0, "我爱你 사랑해 ありがとう"))
+    writer = get_writer("leadsheet-pdf")
+    text, fonts = _pdf_text(writer.render(annotations, INFO, ExportOptions()))
+    assert "我爱你 사랑해 ありがとう" in text
+    assert any("CJK" in font for font in fonts) and not writer.warnings
+
+
+def test_lead_sheet_pdf_warns_about_characters_no_font_has(annotations):
+    annotations.lyrics.append(LyricLine(20.0, 22.0, "hieroglyph \U00013000"))
+    writer = get_writer("leadsheet-pdf")
+    writer.render(annotations, INFO, ExportOptions())
+    assert len(writer.warnings) == 1 and "\U00013000" in writer.warnings[0] and "fonts-noto" in writer.warnings[0]
+
+
+def test_lead_sheet_pdf_export_prints_no_font_tool_chatter(data_dir, analysed_track, tmp_path):
+    """Issue 14.8: ~200 fontTools INFO lines reached the console."""
+    import subprocess
+    import sys
+
+    code = ("import logging, sys; logging.basicConfig(level=logging.INFO);"
+            "from moss_music.cli import main; sys.exit(main(sys.argv[1:]))")
+    result = subprocess.run([sys.executable, "-c", code, "--home", str(data_dir.root), "export", "-f",
+                             "leadsheet-pdf", "-o", str(tmp_path / "out"), str(analysed_track.id)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    chatter = [row for row in result.stderr.splitlines() if "fontTools" in row or "alembic" in row]
+    assert not chatter, chatter[:5]
