@@ -50,7 +50,8 @@ def analyzer_options(args) -> dict:
 
 def run(args, ctx) -> int:
     analyzer_class = get_analyzer_class(args.backend)
-    tasks = [t.strip() for t in args.tasks.split(",") if t.strip()] if args.tasks else list(analyzer_class.tasks)
+    defaults = getattr(analyzer_class, "default_tasks", analyzer_class.tasks)
+    tasks = [t.strip() for t in args.tasks.split(",") if t.strip()] if args.tasks else list(defaults)
     unknown = sorted(set(tasks) - set(analyzer_class.tasks))
     if unknown:
         raise UsageError(f"backend {args.backend} has no task {', '.join(unknown)} "
@@ -62,6 +63,8 @@ def run(args, ctx) -> int:
         return args.queue_handler(args, ctx, tasks, params, analyzer_options(args))
     try:
         analyzer = analyzer_class.from_options(analyzer_options(args))
+        if hasattr(analyzer, "validate"):
+            analyzer.validate(tasks, params)  # before any model is loaded
     except (ValueError, OSError) as error:
         raise UsageError(str(error)) from error
     failures = 0

@@ -49,6 +49,9 @@ def run(args, ctx) -> int:
                                   progress=_progress(args))
     except AnalysisCancelled:
         return 130
+    except (OSError, RuntimeError, ValueError) as error:  # a folder we refuse, a device we lack: one line each
+        ctx.error(f"failed: {args.model}: {error}")
+        return EXIT_FAILURES
     answer = result.answers[0] if result.answers else None
     if args.json:
         ctx.print_json({"path": args.path, "question": args.question, "model": analyzer.model_id,

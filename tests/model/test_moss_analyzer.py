@@ -77,3 +77,39 @@ def test_the_lighter_settings_still_analyse(analyzer):
     result = analyzer.analyze(AudioData(noise(3.0), 16_000), ["key"],
                               params=analyzer.oom_fallback(analyzer.oom_fallback({})))
     assert "key" in result.raw
+
+
+def test_out_of_memory_in_analyze_steps_down_until_it_fits(analyzer, monkeypatch):
+    """The CLI path recovers by itself: a (fake, no GPU here) OOM on windows over a minute ends with 60 s windows."""
+    import torch
+
+    from moss_music.model.engine import SharedPrefixEngine
+
+    real = SharedPrefixEngine.build_prefix
+    seen: list[tuple[int, float]] = []
+
+    def build_prefix(self, waveform):
+        seen.append((self.max_batch, len(waveform) / 16000))
+        if len(waveform) > 61 * 16000:
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 1.15 GiB")
+        return real(self, waveform)
+
+    monkeypatch.setattr(SharedPrefixEngine, "build_prefix", build_prefix)
+    result = analyzer.analyze(AudioData(noise(130.0), 16000), ["key"],
+                              params={"max_new_tokens": 2, "window_seconds": 120.0})
+    assert seen[0] == (8, 120.0) and seen[1] == (1, 120.0)
+    assert all(seconds <= 60.0 for _, seconds in seen[2:]) and len(seen) >= 5
+    assert "[window" in result.raw["key"]
+
+
+def test_default_tasks_need_no_question_and_bad_requests_fail_before_loading(tiny_dir, monkeypatch):
+    from moss_music.analysis.moss import MossAnalyzer
+    from moss_music.model import loader
+
+    assert "ask" not in MossAnalyzer.default_tasks and set(MossAnalyzer.default_tasks) < set(MossAnalyzer.tasks)
+    monkeypatch.setattr(loader, "get_resident", lambda *a, **k: pytest.fail("loaded before validating"))
+    analyzer = MossAnalyzer(tiny_dir, device="cpu")
+    with pytest.raises(ValueError, match="needs a question"):
+        analyzer.analyze(AudioData(noise(1.0), 16000), ["key", "ask"])
+    with pytest.raises(ValueError, match="no task beats"):
+        analyzer.analyze(AudioData(noise(1.0), 16000), ["beats"])

@@ -47,7 +47,28 @@ def test_lrc_lyrics_get_ends_from_the_next_line_and_word_times():
 
 def test_instrumental_track_gives_empty_lyrics_not_a_failure():
     assert parsers.parse_lyrics("No vocals.", 30.0) == []
-    assert parsers.parse_lyrics("la la la", 30.0) is None
+    assert parsers.parse_lyrics("  \n", 30.0) is None
+
+
+def test_plain_lyric_lines_are_kept_as_untimed_lyrics():
+    lines = parsers.parse_lyrics("Here are the lyrics:\n[Chorus]\nChorus of the night\nla la la\n\nVerse 2:\nlast", 30.0)
+    assert [(line.start, line.end, line.text) for line in lines] == [
+        (0.0, 0.0, "Chorus of the night"), (0.0, 0.0, "la la la"), (0.0, 0.0, "last")]
+    assert parsers.parse_lyrics("0.0 - 2.0: timed\nplain words", 30.0)[0].text == "timed"  # timed lines win
+
+
+def test_untimed_lyrics_survive_window_shift_and_merge():
+    from moss_music.analysis.tasks.windows import merge_windows, plan_windows, shift
+    from moss_music.annotations import TrackAnnotations
+
+    windows = plan_windows(1000.0, 600.0, 30.0)
+    parts = []
+    for index, window in enumerate(windows):
+        part = TrackAnnotations(lyrics=parsers.parse_lyrics(f"line {index}", None))
+        shift(part, window.start)
+        parts.append((window, part))
+    merged = merge_windows(parts, 1000.0)
+    assert [(line.start, line.end, line.text) for line in merged.lyrics] == [(0.0, 0.0, "line 0"), (0.0, 0.0, "line 1")]
 
 
 def test_chords_become_harte_clamped_sorted_and_overlaps_repaired():

@@ -22,13 +22,15 @@ from moss_music.analysis.tasks.timeparse import (
 from moss_music.analysis.tasks.vocab import CAPTION_ASPECT_SYNONYMS, section_function
 from moss_music.annotations import Caption, Chord, Key, LyricLine, Section, Tempo, TimeSignature, Word
 from moss_music.annotations.chords import to_harte
+from moss_music.annotations.lyric_sync import untimed_lines
 
 NO_VOCALS_RE = re.compile(r"\b(no vocals?|instrumental (track|piece|music)|there are no lyrics)\b|纯音乐|无人声", re.I)
 
 
 # ----------------------------------------------------------------------------- lyrics
 def parse_lyrics(text: str, duration: float | None) -> list[LyricLine] | None:
-    """Timed lyric lines (word timings when the model gave them); [] for an instrumental; None if unreadable."""
+    """Timed lyric lines (word timings when the model gave them); plain lines without any time are kept as
+    untimed lyrics (start == end == 0, see annotations.lyric_sync); [] for an instrumental; None if empty."""
     spans = to_spans(parse_timed_text(text, ("text", "lyric", "lyrics", "line", "label")), duration)
     lines = [
         LyricLine(s.start, s.end, s.label, [Word(ws, we, wt) for ws, we, wt in s.words])
@@ -36,7 +38,18 @@ def parse_lyrics(text: str, duration: float | None) -> list[LyricLine] | None:
     ]
     if lines:
         return lines
-    return [] if NO_VOCALS_RE.search(normalize_text(text)) else None
+    normalized = normalize_text(text)
+    if NO_VOCALS_RE.search(normalized):
+        return []
+    plain = [strip_line(line) for line in normalized.splitlines()]
+    plain = [line for line in plain if line and not _LYRICS_PREAMBLE_RE.match(line)]
+    return untimed_lines(plain) or None
+
+
+_SECTION_WORDS = r"(?:verse|chorus|pre-chorus|bridge|intro|outro|hook|refrain)"
+_LYRICS_PREAMBLE_RE = re.compile(
+    rf"^(?:here (?:are|is)\b.*|.*\blyrics\b.*:|\[[^\]]*\]|\(?{_SECTION_WORDS}(?:\s*\d+)?\)?:?)$", re.I)
+"""Lines that introduce or label lyrics rather than being sung ("Here are the lyrics:", "[Chorus]")."""
 
 
 # ----------------------------------------------------------------------------- chords

@@ -47,12 +47,25 @@ def build_requests(tasks: Sequence[str], params: dict[str, Any] | None,
     requests = []
     for name in dict.fromkeys(tasks):
         spec = get_task(name)
-        options = base.merged({"max_new_tokens": params.get("max_new_tokens") or spec.max_new_tokens})
+        options = base.merged({"max_new_tokens": params.get("max_new_tokens") or spec.max_new_tokens,
+                               "thinking_budget": params.get("thinking_budget") or spec.thinking_budget})
         options = options.merged(spec.sampling).merged(per_task.get(name))
         if max_new_tokens_cap:
             options = options.merged({"max_new_tokens": min(options.max_new_tokens, int(max_new_tokens_cap))})
         requests.append(TaskRequest(name, load_prompt(name, params, prompts_dir), options))
     return requests
+
+
+def validate_tasks(tasks: Sequence[str], params: dict[str, Any] | None,
+                   prompts_dir: str | os.PathLike[str] | None = None) -> None:
+    """Raise ValueError now for what would fail later (unknown task, "ask" without a question, missing
+    prompt file): backends call this before loading a model, so a bad request costs nothing."""
+    if not tasks:
+        raise ValueError("no tasks to run")
+    try:
+        build_requests(tasks, params, prompts_dir)
+    except FileNotFoundError as error:
+        raise ValueError(str(error)) from error
 
 
 def to_model_rate(audio: AudioData) -> np.ndarray:

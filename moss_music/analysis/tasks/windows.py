@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from moss_music.annotations import Caption, TrackAnnotations
+from moss_music.annotations.lyric_sync import is_timed
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ def shift(annotations: TrackAnnotations, offset: float) -> None:
         item.start += offset
         item.end += offset
     for line in annotations.lyrics:
+        if not is_timed(line):
+            continue  # untimed lyrics stay untimed: no window offset gives them a time
         line.start += offset
         line.end += offset
         for word in line.words:
@@ -68,7 +71,7 @@ def merge_windows(parts: list[tuple[Window, TrackAnnotations]], duration: float)
     for window, part in parts:
         merged.chords += [c for c in part.chords if window.owns(c.start, c.end)]
         merged.sections += [s for s in part.sections if window.owns(s.start, s.end)]
-        merged.lyrics += [line for line in part.lyrics if window.owns(line.start, line.end)]
+        merged.lyrics += [line for line in part.lyrics if not is_timed(line) or window.owns(line.start, line.end)]
         for name in part.instruments:
             if name.lower() not in {n.lower() for n in merged.instruments}:
                 merged.instruments.append(name)
