@@ -6,8 +6,9 @@ bars), a change in *repetition structure* (Serra's structure features: which oth
 repeats), and a *local* timbre change from one bar to the next (the fill, crash or new instrument that
 opens a section), which pins down the exact bar the slower cues only locate to within one or two. Pop phrases
 come in 4 and 8 bars, so a dynamic programme chooses the boundaries that best combine the cues with a
-prior on segment lengths. Segments are then grouped by harmonic similarity into A/B/C… and given a
-function (intro, verse, chorus, bridge, outro) from position, repetition and energy.
+prior on segment lengths. Segments are then grouped by harmonic similarity (internal letters A/B/C…), given a
+function (intro, verse, chorus, bridge, outro) from position, repetition and energy, and named for people
+("Chorus 2"; "Section 3" where the function is unknown).
 """
 
 from __future__ import annotations
@@ -30,11 +31,11 @@ LEAD_IN_MIN = 0.3
 """A stretch before the first downbeat shorter than this joins the first bar."""
 KERNEL_UNITS = 4
 MAX_LAG_UNITS = 200
-SEGMENT_PENALTY = 0.35
+SEGMENT_PENALTY = 1.2
 NOVELTY_WEIGHT = 0.6
 STRUCTURE_WEIGHT = 0.6
 LOCAL_WEIGHT = 0.6
-LENGTH_PRIOR = {4: 0.0, 8: 0.0, 2: -0.8, 6: -0.9, 12: -0.6, 16: -0.6, 1: -1.5, 3: -1.2, 5: -1.2}
+LENGTH_PRIOR = {4: -0.2, 8: 0.0, 2: -1.0, 6: -0.9, 12: -0.5, 16: -0.3, 1: -1.8, 3: -1.4, 5: -1.4}
 OTHER_LENGTH = -1.6
 MAX_SEGMENT_UNITS = 32
 SAME_LABEL = 0.8
@@ -123,19 +124,23 @@ def _normalise(x: np.ndarray) -> np.ndarray:
     return np.clip(x / top, 0.0, 1.5) if top > 0 else np.zeros_like(x)
 
 
-def _length_prior(length: int) -> float:
-    return LENGTH_PRIOR.get(length, OTHER_LENGTH)
+def _length_prior(length: int, scale: int = 1) -> float:
+    """Log prior of a segment ``length`` units long; ``scale`` bars count as one (2 in 3/4, whose phrases
+    run 8 and 16 bars where 4/4 phrases run 4 and 8)."""
+    if length % scale:
+        return OTHER_LENGTH
+    return LENGTH_PRIOR.get(length // scale, OTHER_LENGTH)
 
 
-def choose_boundaries(cue: np.ndarray, n: int, steps: Steps) -> list[int]:
+def choose_boundaries(cue: np.ndarray, n: int, steps: Steps, scale: int = 1) -> list[int]:
     """Unit indices of segment starts (0 included) maximising cues + length prior − penalty per segment."""
     best = np.full(n + 1, -np.inf)
     best[0] = 0.0
     back = np.zeros(n + 1, dtype=int)
     for end in range(1, n + 1):
-        for length in range(1, min(MAX_SEGMENT_UNITS, end) + 1):
+        for length in range(1, min(MAX_SEGMENT_UNITS * scale, end) + 1):
             start = end - length
-            score = best[start] + _length_prior(length) - SEGMENT_PENALTY + (cue[start] if start > 0 else 0.0)
+            score = best[start] + _length_prior(length, scale) - SEGMENT_PENALTY + (cue[start] if start > 0 else 0.0)
             if score > best[end]:
                 best[end], back[end] = score, start
         steps.tick(end / (n + 1))
@@ -230,7 +235,8 @@ def find_sections(features: Features, grid: BeatGrid, spans: np.ndarray, treble:
     sounding = pitch.sync(audible(features.rms).astype(np.float32)[:, None], edges, PITCH_RATE)[:, 0]
     silent = sounding < 0.5
     if n < 3:
-        return [Section(0.0, duration, "A", "silence" if silent.all() else "other", 0.5)]
+        function = "silence" if silent.all() else "other"
+        return [Section(0.0, duration, display_names([function])[0], function, 0.5)]
     harmonic = _harmonic_vectors(edges, spans, treble, per_unit)
     mfcc = (timbre @ dct_matrix(timbre.shape[1], 14).T)[:, 1:14]
     mfcc = (mfcc - mfcc.mean(axis=0)) / (mfcc.std(axis=0) + 1e-9)
@@ -247,14 +253,33 @@ def find_sections(features: Features, grid: BeatGrid, spans: np.ndarray, treble:
     cue[1:-1] += 2.0 * (silent[1:] != silent[:-1])
     # the stretch before the first downbeat (silence, a pickup) is its own unit: phrases count from bar 1
     first = 1 if len(grid.downbeats) >= 4 and grid.downbeats[0] > LEAD_IN_MIN else 0
-    starts = ([0] if first else []) + [first + s for s in choose_boundaries(cue[first:], n - first, steps)]
+    starts = ([0] if first else []) + [first + s for s in choose_boundaries(cue[first:], n - first, steps,
+                                                                                2 if per_unit == 3 else 1)]
     bounds = list(zip(starts, starts[1:] + [n], strict=False))
     labels = _label_segments(bounds, combined, steps)
     seg_silent = np.array([silent[s:e].mean() > 0.5 for s, e in bounds])
     seg_energy = np.array([loud[s:e].mean() for s, e in bounds])
     names = _functions(labels, seg_energy, seg_silent, edges[starts], duration)
     out = []
-    for (s, e), lab, name in zip(bounds, labels, names, strict=False):
+    for (s, e), display, name in zip(bounds, display_names(names), names, strict=False):
         conf = float(np.clip(cue[s], 0, 1)) if s > 0 else 1.0
-        out.append(Section(round(float(edges[s]), 4), round(float(edges[e]), 4), lab, name, round(conf, 3)))
+        out.append(Section(round(float(edges[s]), 4), round(float(edges[e]), 4), display, name, round(conf, 3)))
+    return out
+
+
+def display_names(functions: list[str]) -> list[str]:
+    """What people read: 'Intro', 'Verse 1', 'Chorus 2', 'Bridge'; 'Section 3' where the function is unknown.
+
+    Repeat numbers only where a function occurs more than once; an unknown function is numbered by its
+    place in the song, never given a bare repetition letter."""
+    totals = {f: functions.count(f) for f in functions}
+    seen: dict[str, int] = {}
+    out = []
+    for i, function in enumerate(functions):
+        if function == "other":
+            out.append(f"Section {i + 1}")
+            continue
+        seen[function] = seen.get(function, 0) + 1
+        title = function.capitalize()
+        out.append(f"{title} {seen[function]}" if totals[function] > 1 else title)
     return out
