@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "model",
     "export",
     "tag",
+    "lyrics",
 )
 
 
