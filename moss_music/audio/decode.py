@@ -26,6 +26,7 @@ FFMPEG_EXTENSIONS = {".m4a", ".mp4", ".aac", ".alac", ".wma", ".ac3", ".mka", ".
 AUDIO_EXTENSIONS = SOUNDFILE_EXTENSIONS | FFMPEG_EXTENSIONS
 # Below this share of the length the header promises, a file is reported as truncated.
 TRUNCATION_TOLERANCE = 0.9
+STREAMED_CHUNK_SIZE = 0xFFFFFFFF
 _SHORT_CHUNK = re.compile(r"^(?:data|SSND)\s*:\s*(\d+)\s*\(should be (\d+)\)", re.MULTILINE)
 
 
@@ -128,7 +129,9 @@ def _check_readable(path: str | os.PathLike[str]) -> str:
 def _raise_if_header_promises_more(handle: sf.SoundFile, path: str) -> None:
     """libsndfile quietly shortens a cut WAV/AIFF to what is there; its header still tells the truth."""
     match = _SHORT_CHUNK.search(handle.extra_info or "")
-    if match and int(match.group(2)) < int(match.group(1)) * TRUNCATION_TOLERANCE:
+    # A size of 0xFFFFFFFF is how recorders and streams say "until the end of the file", not a cut.
+    if match and int(match.group(1)) < STREAMED_CHUNK_SIZE and \
+            int(match.group(2)) < int(match.group(1)) * TRUNCATION_TOLERANCE:
         share = int(match.group(2)) / int(match.group(1))
         handle.close()
         raise AudioError(path, "truncated", f"the file is truncated: only {share:.0%} of its declared audio data is present")

@@ -9,6 +9,7 @@ screen). The parser reads what real files contain: several stamps on one line,
 from __future__ import annotations
 
 import html
+import math
 import os
 import re
 from dataclasses import asdict, dataclass, field
@@ -251,12 +252,34 @@ def spread_unsynced(texts: list[str], duration: float | None) -> list[LyricLine]
 def lyrics_from_text(text: str, duration: float | None = None) -> list[LyricLine]:
     """Whatever a lyrics blob holds: LRC when it carries stamps, SRT/VTT cues, else plain lines."""
     if _LRC_LINE_STAMP.search(text) or any(_LRC_TAG.match(row.strip()) for row in text.splitlines()):
-        return parse_lrc(text, duration).lines
+        return fit_to_song(parse_lrc(text, duration).lines, duration)
     if "-->" in text:
         cues = parse_subtitles(text)
         if cues:
-            return cues
+            return fit_to_song(cues, duration)
     return spread_unsynced(text.splitlines(), duration)
+
+
+def fit_to_song(lines: list[LyricLine], duration: float | None) -> list[LyricLine]:
+    """Imported lines sorted, with finite times inside [0, duration]; lines starting after the end are dropped.
+
+    A file or tag may stamp a line at 99999 minutes or before zero; the lanes, exports and
+    player all assume times inside the song.
+    """
+    limit = duration if duration is not None and math.isfinite(duration) and duration > 0 else math.inf
+
+    def clamp(value: float) -> float:
+        return min(max(value, 0.0), limit)
+
+    fitted = []
+    for line in sorted(lines, key=lambda item: item.start):
+        if not (math.isfinite(line.start) and math.isfinite(line.end)) or line.start >= limit:
+            continue
+        start = clamp(line.start)
+        words = [Word(clamp(w.start), max(clamp(w.start), clamp(w.end)), w.text) for w in line.words
+                 if math.isfinite(w.start) and math.isfinite(w.end) and w.start < limit]
+        fitted.append(LyricLine(start, max(start, clamp(line.end)), line.text, words))
+    return fitted
 
 
 def read_lyrics_file(path: str | os.PathLike[str], duration: float | None = None) -> list[LyricLine]:
@@ -283,7 +306,7 @@ def lyrics_from_tags(path: str | os.PathLike[str], duration: float | None = None
     if hasattr(tags, "getall"):  # ID3 (MP3, AIFF, WAV)
         for frame in tags.getall("SYLT"):
             if frame.type == 1 and frame.format == 2 and frame.text:
-                return _sylt_lines(frame.text, duration)
+                return fit_to_song(_sylt_lines(frame.text, duration), duration)
         texts = [frame.text for frame in tags.getall("USLT") if frame.text.strip()]
     else:  # Vorbis comments, MP4 atoms
         texts = []

@@ -176,11 +176,16 @@ class Scanner:
         roots: list[str] = []
         for raw in paths:
             path = os.path.abspath(os.fspath(raw))
-            if os.path.isdir(path):
+            if not _is_utf8(path):
+                report.failed.append((display_path(path), NOT_UTF8))
+            elif os.path.isdir(path):
                 folder_id = self.library.ensure_folder(path)
                 roots.append(path)
                 for file_path, file_stat in walk_audio_files(path, report.folder_errors):
-                    found[file_path] = _FoundFile(file_path, file_stat.st_size, file_stat.st_mtime, folder_id)
+                    if _is_utf8(file_path):
+                        found[file_path] = _FoundFile(file_path, file_stat.st_size, file_stat.st_mtime, folder_id)
+                    else:
+                        report.failed.append((display_path(file_path), NOT_UTF8))
             elif os.path.isfile(path):
                 file_stat = os.stat(path)
                 found[path] = _FoundFile(path, file_stat.st_size, file_stat.st_mtime, None)
@@ -320,6 +325,23 @@ def _apply_tags(track: Track, tags: FileTags) -> None:
                  "album_artist", "genre", "year", "track_number"):
         setattr(track, name, getattr(tags, name))
     track.tags_json = json.dumps(tags.extra, ensure_ascii=False) if tags.extra else None
+
+
+NOT_UTF8 = "the file name is not valid UTF-8 (rename it to store it in the library)"
+
+
+def _is_utf8(path: str) -> bool:
+    """Names with undecodable bytes reach Python as lone surrogates, which the database cannot store."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def display_path(path: str) -> str:
+    """A path that prints and serialises anywhere: undecodable bytes shown as \\xNN escapes."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def _under_any(path: str, roots: list[str]) -> bool:
