@@ -79,3 +79,19 @@ def test_chords_cover_the_track_without_gaps(run):
     assert chords[0].start == 0.0
     assert chords[-1].end == pytest.approx(len(audio) / 22050, abs=1e-3)
     assert all(a.end == pytest.approx(b.start) for a, b in zip(chords, chords[1:], strict=False))
+
+
+def test_chords_are_spelled_for_the_key_at_the_source(run):
+    # Bb major: Bb, Eb, F, Gm written with flats (never A#, D#), the key too
+    audio, _ = song(progression("A#", MAJOR_CADENCE) * 2, bpm=100.0, melody_seed=1)  # labels written A#, D#
+    result = run(audio, ["key", "chords"])
+    assert (result.key.tonic, result.key.mode) == ("Bb", "major")
+    roots = {c.label.split(":")[0].split("/")[0] for c in result.chords if c.label != "N"}
+    assert {"Bb", "Eb"} <= roots
+    assert not roots & {"A#", "D#", "G#", "C#"}
+
+
+def test_no_sliver_chords_at_the_edges(run):
+    audio, _ = song([("C", 4), ("A:min", 4), ("F", 4), ("G", 4)], bpm=110.0, melody_seed=3, lead_in=0.02)
+    chords = run(audio, ["beats", "key", "chords"]).chords
+    assert chords and all(c.end - c.start >= 0.25 for c in chords)

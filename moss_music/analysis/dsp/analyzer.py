@@ -245,4 +245,4 @@ def _harmony(features: Features, grid: beat_mod.BeatGrid, spans: np.ndarray, tre
     if final is not None and key is not None and (final.tonic, final.mode) != (key.tonic, key.mode):
         path = chord_mod.decode(treble, bass, level, positions, key_mod.key_index(final), steps)
     fit = chord_mod.template_fit(treble, path)
-    return _Harmony(final, chord_mod.segments(path, spans, fit), path)
+    return _Harmony(final, chord_mod.segments(path, spans, fit, final), path)

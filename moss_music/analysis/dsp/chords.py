@@ -15,8 +15,9 @@ import numpy as np
 
 from moss_music.analysis.dsp.progress import Steps
 from moss_music.analysis.dsp.viterbi import viterbi_sticky
-from moss_music.annotations import Chord
+from moss_music.annotations import Chord, Key
 from moss_music.annotations.chords import QUALITIES, ChordSymbol
+from moss_music.annotations.spelling import spell_note
 
 VOCABULARY = ("maj", "min", "7", "maj7", "min7", "dim", "aug", "sus2", "sus4")
 QUALITY_PENALTY = {"maj": 0.0, "min": 0.0, "7": 0.6, "maj7": 0.6, "min7": 0.6, "dim": 1.2, "aug": 1.5,
@@ -31,6 +32,8 @@ NO_CHORD_COS = 0.35
 STAY = {1: 0.55, 3: 0.8}
 STAY_OTHER = 0.93
 KEY_BONUS = 0.7
+MIN_CHORD_SECONDS = 0.25
+"""Shorter runs are slivers between a track edge and a beat, not chords."""
 
 
 @dataclass(frozen=True)
@@ -39,8 +42,11 @@ class ChordState:
     quality: str = "maj"
     bass: str = "1"
 
-    def label(self) -> str:
-        return ChordSymbol(self.root, self.quality, self.bass).harte() if self.root is not None else "N"
+    def label(self, key: Key | None = None) -> str:
+        """Harte label with the root spelled for ``key`` (Bb:maj in F major, never A#:maj)."""
+        if self.root is None:
+            return "N"
+        return ChordSymbol(self.root, self.quality, self.bass, spell_note(self.root, key)).harte()
 
     def pitch_classes(self) -> list[int]:
         if self.root is None:
@@ -117,18 +123,32 @@ def decode(treble: np.ndarray, bass: np.ndarray, audible: np.ndarray, positions:
     return viterbi_sticky(emit, np.log(stay), np.log(1 - stay), entry, tick=steps.tick)
 
 
-def segments(path: np.ndarray, boundaries: np.ndarray, fit: np.ndarray) -> list[Chord]:
-    """Merge runs of one state into Chord spans; confidence is the mean template fit of the run."""
-    chords: list[Chord] = []
+def segments(path: np.ndarray, boundaries: np.ndarray, fit: np.ndarray, key: Key | None = None) -> list[Chord]:
+    """Merge runs of one state into Chord spans spelled for ``key``; confidence is the run's mean template fit.
+
+    Runs shorter than MIN_CHORD_SECONDS (the sliver between time 0 and a first beat a few ms later, or
+    after the last beat) join their longer neighbour, so every chord lasts at least a musical moment."""
     if len(path) == 0:
-        return chords
-    start = 0
-    for i in range(1, len(path) + 1):
-        if i == len(path) or path[i] != path[start]:
-            conf = float(np.clip(np.mean(fit[start:i]), 0, 1))
-            chords.append(Chord(float(boundaries[start]), float(boundaries[i]), STATES[path[start]].label(),
-                                round(conf, 3)))
-            start = i
+        return []
+    runs: list[list[int]] = []  # [state, first span, end span]
+    for i, state in enumerate(path):
+        if runs and runs[-1][0] == state:
+            runs[-1][2] = i + 1
+        else:
+            runs.append([int(state), i, i + 1])
+    merged: list[list[int]] = []
+    for run in runs:
+        short = boundaries[run[2]] - boundaries[run[1]] < MIN_CHORD_SECONDS
+        if merged and (short or merged[-1][0] == run[0]):
+            merged[-1][2] = run[2]
+        elif merged and boundaries[merged[-1][2]] - boundaries[merged[-1][1]] < MIN_CHORD_SECONDS:
+            merged[-1] = [run[0], merged[-1][1], run[2]]
+        else:
+            merged.append(run)
+    chords = []
+    for state, a, b in merged:
+        conf = float(np.clip(np.mean(fit[a:b]), 0, 1))
+        chords.append(Chord(float(boundaries[a]), float(boundaries[b]), STATES[state].label(key), round(conf, 3)))
     return chords
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from moss_music.annotations import Key
-from moss_music.annotations.chords import FLAT_NAMES, SHARP_NAMES
+from moss_music.annotations.keys import MusicalKey
 
 MAJOR = np.array([0.748, 0.060, 0.488, 0.082, 0.670, 0.460, 0.096, 0.715, 0.104, 0.366, 0.057, 0.400])
 MINOR = np.array([0.712, 0.084, 0.474, 0.618, 0.049, 0.460, 0.105, 0.747, 0.404, 0.067, 0.133, 0.330])
@@ -19,8 +19,6 @@ TONIC_WEIGHT = 0.5
 DIATONIC_WEIGHT = 1.0
 CADENCE_WEIGHT = 0.5
 FINAL_WEIGHT = 0.3
-# Conventional spellings: flats for F, Bb, Eb, Ab, Db, Gb major and their relative minors.
-_FLAT_MAJOR = {5, 10, 3, 8, 1, 6}
 
 
 def key_scores(chroma: np.ndarray, chord_evidence: np.ndarray | None = None) -> np.ndarray:
@@ -69,8 +67,8 @@ def chord_evidence(chords: list[tuple[int, str, float, frozenset[int]]]) -> np.n
 
 
 def spell(tonic: int, mode: str) -> str:
-    major_equivalent = tonic if mode == "major" else (tonic + 3) % 12
-    return (FLAT_NAMES if major_equivalent in _FLAT_MAJOR else SHARP_NAMES)[tonic]
+    """The tonic as the key signature spells it (one rule for the whole app: annotations.keys)."""
+    return MusicalKey(tonic, mode).tonic
 
 
 def to_key(scores: np.ndarray) -> Key | None:
