@@ -40,12 +40,12 @@ WORDS = ("midnight", "river", "golden", "echo", "summer", "neon", "velvet", "gho
          "blue", "stone", "morning", "coffee", "drive", "rain", "dust", "glass")
 TAGS = ("mellow", "acoustic", "energetic", "dark", "uplifting", "electronic", "guitar", "piano", "female vocals",
         "male vocals", "ambient", "dance", "rock", "jazz", "lo-fi", "cinematic", "sad", "happy", "brass", "strings")
-KEYS = [f"{tonic} {mode}" for tonic in ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
-        for mode in ("major", "minor")]
+KEYS = [(pitch_class, mode) for pitch_class in range(12) for mode in ("major", "minor")]
 
 
 def build_library(home: Path, tracks: int, seed: int = 1) -> None:
     """Create the DB through the real migrations, then bulk-insert rows with sqlite3 (fast, same schema)."""
+    from moss_music.annotations.keys import MusicalKey
     from moss_music.library import Library
     from moss_music.paths import DataDir
 
@@ -69,14 +69,15 @@ def build_library(home: Path, tracks: int, seed: int = 1) -> None:
         digest = f"{i:032x}"
         rows.append((i, f"/music/{artist}/{album}/{i:06d} {title}.flac", 1, 5_000_000, 0.0, digest, "ok",
                      rng.uniform(120, 420), 44100, 2, "FLAC", "flac", title, artist, album, rng.randint(1, 12),
-                     key, bpm, meter, tags, now, now))
-        search.append((i, title, artist, album, "", f"a {tags} song" if tags else "", "", f"{tags or ''} {key or ''}"))
+                     *(key or (None, None)), bpm, meter, tags, now, now))
+        key_text = MusicalKey(*key).name() if key else ""
+        search.append((i, title, artist, album, "", f"a {tags} song" if tags else "", "", f"{tags or ''} {key_text}"))
         if analysed:
             analyses.append((digest, i, "dsp", "", "", "[]", "{}", f"{i:064x}", now))
     db.executemany(
         "INSERT INTO tracks (id, path, folder_id, size, mtime, content_hash, status, duration, sample_rate, channels, "
-        "format, codec, title, artist, album, track_number, key_name, bpm, time_signature, caption_tags, added_at, "
-        "updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        "format, codec, title, artist, album, track_number, key_pitch_class, key_mode, bpm, time_signature, "
+        "caption_tags, added_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
     db.executemany("INSERT INTO track_search (rowid, title, artist, album, genre, caption, lyrics, tags) "
                    "VALUES (?,?,?,?,?,?,?,?)", search)
     db.executemany("INSERT INTO analyses (content_hash, track_id, backend, model_id, model_revision, tasks_json, "

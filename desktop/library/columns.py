@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from desktop.library.query import BackendStatus, TrackRow
-from moss_music.annotations.keys import MusicalKey, parse_key
+from moss_music.annotations.keys import MusicalKey
 
 
 @dataclass(frozen=True)
@@ -52,12 +52,9 @@ def key_label(key: MusicalKey) -> str:
     return f"{key.name()} · {key.camelot}"
 
 
-def format_key(key_name: str | None) -> str:
-    """The stored key text as ``key_label`` spells it (the analyzer may have written 'Gb major')."""
-    if not key_name:
-        return ""
-    key = parse_key(key_name)
-    return key_label(key) if key else key_name
+def format_key(key: MusicalKey | None) -> str:
+    """The table cell for a track's key ('' for none)."""
+    return key_label(key) if key else ""
 
 
 def format_status(status: BackendStatus | None) -> str:
@@ -80,7 +77,7 @@ def display_text(column: Column, row: TrackRow) -> str:
     if column.key == "duration":
         return format_duration(row.duration)
     if column.key == "key":
-        return format_key(row.key_name)
+        return format_key(row.key)
     if column.key == "bpm":
         return f"{row.bpm:.0f}" if row.bpm else ""
     if column.key == "time_signature":

@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from sqlalchemy import Float, Integer, and_, case, exists, func, literal, not_, or_, select, text
+from sqlalchemy import Float, Integer, and_, case, exists, false, func, literal, not_, or_, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-from moss_music.annotations.chords import FLAT_NAMES, SHARP_NAMES
-from moss_music.annotations.keys import MusicalKey, all_keys, parse_key
+from moss_music.annotations.keys import MusicalKey, parse_key
+from moss_music.library.key_queries import camelot_rank, key_in
 from moss_music.library.schema import Analysis, Job, LibraryFolder, Track
 from moss_music.library.search import fts_query, search_track_ids, uses_fts
 
@@ -77,7 +77,7 @@ class TrackRow:
     artist: str
     album: str
     duration: float | None
-    key_name: str | None
+    key: MusicalKey | None
     bpm: float | None
     time_signature: str | None
     caption_tags: str | None
@@ -100,7 +100,7 @@ SORT_EXPRESSIONS = {
     "artist": lambda: [Track.artist.is_(None), _nocase(Track.artist), _nocase(Track.album), Track.track_number],
     "album": lambda: [Track.album.is_(None), _nocase(Track.album), Track.track_number],
     "duration": lambda: [Track.duration],
-    "key": lambda: [_camelot_rank(), Track.key_name],
+    "key": lambda: [camelot_rank()],
     "bpm": lambda: [Track.bpm.is_(None), Track.bpm],
     "time_signature": lambda: [Track.time_signature],
     "tags": lambda: [Track.caption_tags.is_(None), _nocase(Track.caption_tags)],
@@ -108,36 +108,12 @@ SORT_EXPRESSIONS = {
 }
 
 
-_EXTRA_SPELLINGS = {11: ("Cb",), 0: ("B#",), 4: ("Fb",), 5: ("E#",)}
-UNKNOWN_KEY_RANK = 50
-NO_KEY_RANK = 99
-
-
-def key_spellings(key: MusicalKey) -> tuple[str, ...]:
-    """Every "<tonic> <mode>" text the library may hold for ``key`` (analyzers spell tonics their own way)."""
-    pc = key.pitch_class
-    names = {SHARP_NAMES[pc], FLAT_NAMES[pc], *_EXTRA_SPELLINGS.get(pc, ())}
-    return tuple(sorted(f"{name} {key.mode}" for name in names))
-
-
-def _camelot_rank():
-    """Sort position of a stored key on the Camelot wheel (1A, 1B, 2A, …); unknown texts, then no key, last.
-
-    A plain ``CASE key_name WHEN …`` over every spelling: SQLite's sorter does the work, no extra column.
-    """
-    ranks = {text: number * 2 + letter for key in all_keys()
-             for number, letter in [key.camelot_order] for text in key_spellings(key)}
-    unknown = case((Track.key_name.is_(None), NO_KEY_RANK), else_=UNKNOWN_KEY_RANK)
-    return case(ranks, value=Track.key_name, else_=unknown)
-
-
 def key_condition(text_or_key: str, compatible: bool = False):
-    """Tracks in the key the user named (every spelling), or in any key compatible with it."""
+    """Tracks in the key the user named (any spelling or code), or in any key compatible with it."""
     key = parse_key(text_or_key)
     if key is None:
-        return Track.key_name == text_or_key
-    keys = key.compatible() if compatible else (key,)
-    return Track.key_name.in_([text for k in keys for text in key_spellings(k)])
+        return false()
+    return key_in(key.compatible() if compatible else (key,))
 
 
 def _analysed(backend: str | None = None):
@@ -233,8 +209,8 @@ def order_by(flt: TrackFilter, fts) -> list:
     return [*terms, Track.id.desc() if flt.descending else Track.id]
 
 
-ROW_COLUMNS = (Track.id, Track.title, Track.artist, Track.album, Track.duration, Track.key_name, Track.bpm,
-               Track.time_signature, Track.caption_tags, Track.status, Track.error, Track.path)
+ROW_COLUMNS = (Track.id, Track.title, Track.artist, Track.album, Track.duration, Track.key_pitch_class, Track.bpm,
+               Track.time_signature, Track.caption_tags, Track.status, Track.error, Track.path, Track.key_mode)
 
 
 def fetch_ids(session: Session, flt: TrackFilter, offset: int, limit: int) -> list[int]:
@@ -254,7 +230,8 @@ def fetch_rows(session: Session, track_ids: Sequence[int]) -> list[TrackRow]:
     found = {}
     for r in session.execute(select(*ROW_COLUMNS).where(Track.id.in_(list(track_ids)))).all():
         found[r.id] = TrackRow(id=r.id, title=r.title or Path(r.path).stem, artist=r.artist or "",
-                               album=r.album or "", duration=r.duration, key_name=r.key_name, bpm=r.bpm,
+                               album=r.album or "", duration=r.duration, bpm=r.bpm,
+                               key=MusicalKey(r.key_pitch_class, r.key_mode) if r.key_mode else None,
                                time_signature=r.time_signature, caption_tags=r.caption_tags, status=r.status,
                                error=r.error, path=r.path)
     rows = [found[track_id] for track_id in track_ids if track_id in found]

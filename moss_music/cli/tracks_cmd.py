@@ -43,7 +43,7 @@ def track_to_json(track) -> dict:
         "artist": track.artist, "album": track.album, "album_artist": track.album_artist, "genre": track.genre,
         "year": track.year, "track_number": track.track_number, "duration": track.duration,
         "sample_rate": track.sample_rate, "channels": track.channels, "bitrate": track.bitrate,
-        "format": track.format, "codec": track.codec, "content_hash": track.content_hash, "key": track.key_name,
+        "format": track.format, "codec": track.codec, "content_hash": track.content_hash, "key": track.key.name() if track.key else None,
         "bpm": track.bpm, "time_signature": track.time_signature,
         "tags": [t.strip() for t in track.caption_tags.split(",")] if track.caption_tags else [],
     }
@@ -57,7 +57,7 @@ def run(args, ctx) -> int:
     for track in tracks:
         duration = f"{int(track.duration // 60)}:{int(track.duration % 60):02d}" if track.duration else "--:--"
         extra = f"  [{track.status}: {track.error}]" if track.status != "ok" else ""
-        details = "  ".join(x for x in (track.key_name or "", f"{track.bpm:.0f} BPM" if track.bpm else "") if x)
+        details = "  ".join(x for x in (track.key.name() if track.key else "", f"{track.bpm:.0f} BPM" if track.bpm else "") if x)
         artist = f"{track.artist} – " if track.artist else ""
         # Tags and file names are anyone's bytes: never let them drive the terminal.
         print(printable(f"{track.id:>6}  {duration:>6}  {artist}{track.display_title}  {details}{extra}"))

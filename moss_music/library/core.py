@@ -16,6 +16,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from moss_music.annotations import TrackAnnotations
+from moss_music.annotations.keys import key_from_annotation
 from moss_music.audio import content_hash
 from moss_music.audio.hashing import HASH_SCHEME, is_current
 from moss_music.library import store
@@ -241,7 +242,7 @@ class Library:
         if track is None:
             return
         effective = self._effective(session, track)
-        track.key_name = f"{effective.key.tonic} {effective.key.mode}" if effective.key else None
+        track.key = key_from_annotation(effective.key)
         track.bpm = round(effective.tempo.bpm, 2) if effective.tempo and effective.tempo.bpm else None
         track.time_signature = str(effective.time_signature) if effective.time_signature else None
         track.caption_tags = ", ".join(effective.caption.tags) if effective.caption and effective.caption.tags else None

@@ -23,6 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from moss_music.annotations.keys import MusicalKey
+
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
@@ -78,7 +80,11 @@ class Track(Base):
     """All tags mutagen read, as JSON, for what has no column."""
 
     # Summary of the effective annotations (machine results + user edits), kept for sorting and filters.
-    key_name: Mapped[str | None] = mapped_column(String(32), index=True)
+    key_pitch_class: Mapped[int | None] = mapped_column(Integer, index=True)
+    """The key's tonic as a pitch class (0 = C); with ``key_mode`` it is ``Track.key``. Stored as numbers so
+    sorting and key filters never parse text back (moss_music.library.key_queries)."""
+    key_mode: Mapped[str | None] = mapped_column(String(8))
+    """'major' or 'minor' (other modes stay in the annotation layer only)."""
     bpm: Mapped[float | None] = mapped_column(Float, index=True)
     time_signature: Mapped[str | None] = mapped_column(String(8))
     caption_tags: Mapped[str | None] = mapped_column(Text)
@@ -87,6 +93,18 @@ class Track(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow, index=True)
 
     folder: Mapped[LibraryFolder | None] = relationship(back_populates="tracks")
+
+    @property
+    def key(self) -> MusicalKey | None:
+        """The effective key, or None (not analysed, or a mode other than major/minor)."""
+        if self.key_pitch_class is None or self.key_mode is None:
+            return None
+        return MusicalKey(self.key_pitch_class, self.key_mode)
+
+    @key.setter
+    def key(self, key: MusicalKey | None) -> None:
+        self.key_pitch_class = key.pitch_class if key else None
+        self.key_mode = key.mode if key else None
 
     @property
     def display_title(self) -> str:

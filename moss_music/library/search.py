@@ -13,6 +13,8 @@ from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
 from moss_music.annotations import TrackAnnotations
+from moss_music.annotations.keys import parse_key
+from moss_music.library.key_queries import key_in
 from moss_music.library.schema import Track
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -44,7 +46,7 @@ def search_track_ids(session: Session, user_text: str, limit: int | None = None)
         pattern = f"%{word}%"
         conditions.append(or_(Track.title.ilike(pattern), Track.artist.ilike(pattern), Track.album.ilike(pattern),
                               Track.genre.ilike(pattern), Track.caption_tags.ilike(pattern),
-                              Track.key_name.ilike(pattern)))
+                              Track.key_mode.ilike(pattern), key_in(filter(None, [parse_key(word)]))))
     stmt = select(Track.id).where(*conditions).order_by(Track.id)
     if limit:
         stmt = stmt.limit(limit)
@@ -56,7 +58,7 @@ def index_track(session: Session, track: Track, annotations: TrackAnnotations | 
     if not uses_fts(session):
         return
     caption = lyrics = ""
-    tags: list[str] = [track.caption_tags or "", track.key_name or ""]
+    tags: list[str] = [track.caption_tags or "", track.key.name() if track.key else ""]
     if annotations is not None:
         if annotations.caption:
             caption = " ".join([annotations.caption.text, *annotations.caption.aspects.values()])

@@ -10,6 +10,7 @@ from alembic import command
 from sqlalchemy import inspect, text
 
 from moss_music.annotations import Caption, Chord, Key, LyricLine, Tempo, TrackAnnotations
+from moss_music.annotations.keys import MusicalKey
 from moss_music.library import Library, TrackNotFound
 from moss_music.library.db import HEAD_REVISION, alembic_config, make_engine
 from tests.audio_fixtures import write_song
@@ -80,7 +81,7 @@ def test_a_saved_analysis_is_found_by_its_cache_key(library, track):
     assert library.find_analysis(track.content_hash, "dsp", "dsp", "2", ["beats", "key"], {"window": 10}) is None
     assert library.machine_annotations(track.id).key == Key("D", "minor", 0.8)
     summary = library.get_track(track.id)
-    assert (summary.key_name, summary.bpm) == ("D minor", 96.0)
+    assert (summary.key, summary.bpm) == (MusicalKey(2, "minor"), 96.0)
 
 
 def test_a_forced_rerun_replaces_the_stored_result(library, track):
@@ -105,7 +106,7 @@ def test_user_edits_sit_on_top_and_revert_cleanly(library, track):
     library.save_user_layer(track.id, "key", {"tonic": "A", "mode": "minor"})
     assert library.annotations_for(track.id).key.tonic == "A"
     assert library.machine_annotations(track.id).key.tonic == "C"
-    assert library.get_track(track.id).key_name == "A minor"
+    assert library.get_track(track.id).key == MusicalKey(9, "minor")
     library.clear_user_layer(track.id, "key")
     assert library.annotations_for(track.id).key.tonic == "C"
 
