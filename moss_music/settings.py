@@ -1,13 +1,15 @@
-"""Reading the app's ``settings.json`` outside the GUI (CLI, worker).
+"""Reading the app's ``settings.json``: the one parser of that file.
 
-The desktop app owns writing it (``desktop.settings.store``); headless code only
-reads the few keys it needs, and a missing or damaged file reads as empty.
+The desktop app owns writing it (``desktop.settings.store``, which parses it with
+``parse_settings_file`` and sets a damaged file aside); headless code (CLI, worker)
+calls ``read_settings``, for which a missing or damaged file reads as empty.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 from typing import Any
 
 from moss_music.paths import DataDir
@@ -15,12 +17,33 @@ from moss_music.paths import DataDir
 MODEL_ENV = "MOSS_MUSIC_MODEL"
 
 
-def read_settings(data_dir: DataDir) -> dict[str, Any]:
+class SettingsFileError(ValueError):
+    """The settings file exists but cannot be read or is not a JSON object."""
+
+
+def parse_settings_file(path: Path) -> dict[str, Any]:
+    """The file's top-level object; ``{}`` when there is no file. Raises ``SettingsFileError`` otherwise."""
     try:
-        settings = json.loads(data_dir.settings_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
         return {}
-    return settings if isinstance(settings, dict) else {}
+    except OSError as error:
+        raise SettingsFileError(str(error)) from error
+    try:
+        settings = json.loads(text)
+    except ValueError as error:
+        raise SettingsFileError(str(error)) from error
+    if not isinstance(settings, dict):
+        raise SettingsFileError("the top level is not an object")
+    return settings
+
+
+def read_settings(data_dir: DataDir) -> dict[str, Any]:
+    """The settings for headless code: a missing or damaged file reads as empty (the defaults apply)."""
+    try:
+        return parse_settings_file(data_dir.settings_file)
+    except SettingsFileError:
+        return {}
 
 
 def configured_model_dir(data_dir: DataDir, settings: dict[str, Any] | None = None) -> str | None:

@@ -1,6 +1,6 @@
 """The app's settings, persisted as JSON in the data dir's ``settings.json``.
 
-Workers read the same file (``worker.settings``), so the keys they know are
+Workers read the same file through the same parser (``moss_music.settings``), so the keys they know are
 kept where they look: ``model_dir`` and ``backends.<name>`` (options handed to
 ``Analyzer.from_options``). Keys this app does not know are preserved on save,
 and a damaged file is set aside (never overwritten) with a message.
@@ -14,6 +14,8 @@ import os
 import tempfile
 from pathlib import Path
 from typing import Any
+
+from moss_music.settings import SettingsFileError, parse_settings_file
 
 DEFAULTS: dict[str, Any] = {
     "model_dir": "",
@@ -38,13 +40,9 @@ class SettingsStore:
 
     def _load(self) -> dict[str, Any]:
         data = copy.deepcopy(DEFAULTS)
-        if not self.path.exists():
-            return data
         try:
-            stored = json.loads(self.path.read_text(encoding="utf-8"))
-            if not isinstance(stored, dict):
-                raise ValueError("the top level is not an object")
-        except (OSError, ValueError) as error:
+            stored = parse_settings_file(self.path)
+        except SettingsFileError as error:
             backup = self.path.with_name(self.path.name + ".broken")
             try:
                 self.path.replace(backup)
