@@ -73,7 +73,7 @@ class TransportBar(QFrame):
         super().__init__(parent)
         row = QHBoxLayout(self)
         row.setContentsMargins(4, 2, 4, 2)
-        row.setSpacing(5)
+        row.setSpacing(4)
         self.play = _button("▶", "Play / pause (Space)")
         self.play.setObjectName("Play")
         self.stop = _button("■", "Stop and go back to the start (Home)")
@@ -114,29 +114,23 @@ class TransportBar(QFrame):
         self.device.setMenu(self.device_menu)
         self.status = ElidedLabel(90, 380)
         self.status.setObjectName("Warning")
-        for widget in (self.play, self.stop, self.clock, self.sound, self._gap(), self.loop_a, self.loop_b,
+        for widget in (self.play, self.stop, self.clock, self.sound, self.loop_a, self.loop_b,
                        self.loop_section, self.loop_clear, self.loop_text):
             row.addWidget(widget)
         row.addStretch(1)
-        for widget in (self.status, self.zoom_out, self.zoom_in, self.zoom_fit, self.follow, self._gap(),
+        for widget in (self.status, self.zoom_out, self.zoom_in, self.zoom_fit, self.follow,
                        self.show_lanes, self.show_sheet, self.lanes_menu_button, self.edit, self.export,
                        self.device):
             row.addWidget(widget)
         self._reserve_clock()
         self.set_devices([], False)
 
-    @staticmethod
-    def _gap() -> QLabel:
-        gap = QLabel("")
-        gap.setFixedWidth(6)
-        return gap
-
     def _reserve_clock(self, duration: float = 600.0) -> None:
         """Room for the widest time this song can show, so the clock is never cut."""
         total = format_time(duration)
         widest = re.sub(r"\d", "8", f"{total}.8 / {total}")
         self.clock.ensurePolished()
-        margin = 24
+        margin = 18
         self.clock.setMinimumWidth(QFontMetrics(self.clock.font()).horizontalAdvance(widest) + margin)
 
     def _build_lanes_menu(self) -> None:
@@ -182,7 +176,7 @@ class TransportBar(QFrame):
             self.loop_text.setText("")
         else:
             label = f"{name} · " if name else ""
-            self.loop_text.setText(f"{label}{format_time(start, True)} – {format_time(end, True)}")
+            self.loop_text.setText(f"{label}{format_time(start, True)[:-2]}–{format_time(end, True)[:-2]}")
         self.loop_clear.setEnabled(start is not None)
 
     def set_devices(self, devices: list[OutputDevice], available: bool) -> None:

@@ -10,9 +10,7 @@ from PySide6.QtCore import QPointF, Qt
 
 from desktop.player import FakeOutput, Player
 from desktop.track_view import TrackViewWindow, open_track_view
-from tests.desktop.track_helpers import SHORT_FORM, add_demo_track, dispose, song_plan
-
-WAIT_MS = 15_000
+from tests.desktop.track_helpers import SHORT_FORM, WAIT_MS, add_demo_track, dispose, open_view, song_plan
 
 
 @pytest.fixture(autouse=True)
@@ -24,15 +22,6 @@ def no_model_configured(monkeypatch):
 @pytest.fixture
 def track_id(library, tmp_path):
     return add_demo_track(library, tmp_path / "music", SHORT_FORM, bpm=120)
-
-
-def open_view(qtbot, library, track_id, player=None) -> TrackViewWindow:
-    player = player or Player(FakeOutput())
-    view = open_track_view(library, track_id, player=player)
-    qtbot.addWidget(view)
-    view.resize(1440, 900)
-    qtbot.waitUntil(lambda: view.loaded and player.duration > 0, timeout=WAIT_MS)
-    return view
 
 
 @pytest.fixture

@@ -217,3 +217,27 @@ def add_demo_track(library, folder: str | Path, form=SHORT_FORM, bpm: float = 12
     library.save_analysis(track, backend="moss", model_id="OpenMOSS/MOSS-Music", model_revision="test",
                           tasks=["caption", "lyrics", "structure"], annotations=moss)
     return track.id
+
+
+WAIT_MS = 15_000
+
+
+def open_view(qtbot, library, track_id, player=None, size: tuple[int, int] = (1440, 900)):
+    """Open a track view with a fake sound card and wait until lanes and audio are loaded."""
+    from desktop.player import FakeOutput, Player
+    from desktop.track_view import open_track_view
+
+    player = player or Player(FakeOutput())
+    view = open_track_view(library, track_id, player=player)
+    qtbot.addWidget(view)
+    view.resize(*size)
+    qtbot.waitUntil(lambda: view.loaded and player.duration > 0, timeout=WAIT_MS)
+    return view
+
+
+def play_for(view, output, seconds: float, frame: float = 1 / 60) -> None:
+    """Pull audio like a sound card, a display frame at a time, ticking the view as its timer would."""
+    block = int(view.player.sample_rate * frame)
+    for _ in range(int(seconds / frame)):
+        output.pull(block)
+        view.tick()
