@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -40,6 +39,7 @@ from desktop.services import BackgroundRunner, describe_error
 from moss_music.export import (
     DESCRIPTOR_FIELDS,
     FORMATS,
+    ID3_VERSIONS,
     KEY_NOTATIONS,
     WRITERS,
     ExportOptions,
@@ -48,10 +48,16 @@ from moss_music.export import (
     planned_targets,
     tag_tracks,
 )
+from moss_music.export.registry import GROUPS
 
 DEFAULT_FORMATS = ("lrc", "midi", "jams")
 _KEY_NOTATION_LABELS = {"standard": "Standard (Dbm)", "openkey": "Open Key (7m)", "camelot": "Camelot (12A)"}
-_SPELLINGS = (("As analysed", None), ("Sharps", False), ("Flats", True))
+_SPELLINGS = (("For the key (as analysed)", None), ("Sharps", False), ("Flats", True))
+_PICKER_HINT = "Point at a format to see what it writes."
+_DESCRIPTOR_LABELS = {"genre": "Genre", "mood": "Mood", "grouping": "Grouping", "comment": "Comment (appended)",
+                      "none": "Nowhere"}
+_ID3_VERSION_LABELS = {"keep": "Keep each file's version (new tags: v2.4)",
+                       "2.3": "ID3v2.3 (Windows, older players and id3lib tools)", "2.4": "ID3v2.4"}
 
 
 class _Progress(QObject):
@@ -127,45 +133,77 @@ class _BatchDialog(QDialog):
         super().reject()
 
 
-class ExportDialog(_BatchDialog):
-    """Formats, folder and options for exporting ``track_ids``; never overwrites without asking."""
+class FormatPicker(QGroupBox):
+    """Check boxes for the formats, grouped by who reads them and named for what each is for.
 
-    FAILURE_TEXT = "Export failed"
+    The description of the format under the mouse (or with focus) shows below
+    the boxes, so a user picks 'Synced lyrics (LRC)' knowing what it does
+    without reading internal ids like 'elrc' or 'rpp'.
+    """
 
-    finished_export = Signal(object)
-    """The ``ExportReport`` of a finished (or cancelled) run."""
+    changed = Signal()
 
-    def __init__(self, library, track_ids: list[int], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.library = library
-        self.track_ids = list(track_ids)
-        self.runner = BackgroundRunner(self, max_threads=1)
-        self._run: _RunState | None = None
-        self.setWindowTitle(f"Export {_track_noun(len(self.track_ids))}")
-        self.setMinimumWidth(560)
+    def __init__(self, selected: tuple[str, ...] = DEFAULT_FORMATS, parent: QWidget | None = None) -> None:
+        super().__init__("Formats", parent)
+        self.boxes: dict[str, QCheckBox] = {}
+        layout = QVBoxLayout(self)
+        columns = QHBoxLayout()
+        for group in GROUPS:
+            column = QVBoxLayout()
+            heading = QLabel(group)
+            heading.setObjectName("formatGroupHeading")
+            heading.setStyleSheet("font-weight: 600;")
+            column.addWidget(heading)
+            for name in FORMATS:
+                writer = WRITERS[name]
+                if writer.group != group:
+                    continue
+                box = QCheckBox(writer.label or name)
+                box.setToolTip(f"{writer.description}\nFile: <song>{writer.extension}   (format id: {name})")
+                box.setChecked(name in selected)
+                box.toggled.connect(self.changed)
+                box.installEventFilter(self)
+                self.boxes[name] = box
+                column.addWidget(box)
+            column.addStretch(1)
+            columns.addLayout(column)
+        layout.addLayout(columns)
+        self.description = QLabel(_PICKER_HINT)
+        self.description.setWordWrap(True)
+        self.description.setObjectName("formatDescription")
+        self.description.setStyleSheet("font-style: italic;")
+        layout.addWidget(self.description)
 
-        self.format_boxes: dict[str, QCheckBox] = {}
-        formats = QGroupBox("Formats")
-        grid = QGridLayout(formats)
-        for i, name in enumerate(FORMATS):
-            box = QCheckBox(name)
-            box.setToolTip(WRITERS[name].description)
-            box.setChecked(name in DEFAULT_FORMATS)
-            box.toggled.connect(self._update_buttons)
-            self.format_boxes[name] = box
-            grid.addWidget(box, i // 4, i % 4)
+    def selected(self) -> list[str]:
+        return [name for name, box in self.boxes.items() if box.isChecked()]
 
-        self.folder_edit = QLineEdit()
-        self.folder_edit.setPlaceholderText("Folder for the exported files")
-        self.folder_edit.textChanged.connect(self._update_buttons)
-        choose = QPushButton("Choose…")
-        choose.clicked.connect(self._choose_folder)
-        folder_row = QHBoxLayout()
-        folder_row.addWidget(self.folder_edit, 1)
-        folder_row.addWidget(choose)
+    def set_selected(self, names: list[str]) -> None:
+        for name, box in self.boxes.items():
+            box.setChecked(name in names)
 
-        options = QGroupBox("Options")
-        form = QFormLayout(options)
+    def describe(self, name: str | None) -> None:
+        """Show what ``name`` writes (None: the hint)."""
+        if name is None:
+            self.description.setText(_PICKER_HINT)
+            return
+        writer = WRITERS[name]
+        self.description.setText(f"{writer.label}: {writer.description}. File: <song>{writer.extension}")
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        if event.type() in (QEvent.Type.Enter, QEvent.Type.FocusIn):
+            self.describe(next((n for n, b in self.boxes.items() if b is watched), None))
+        elif event.type() == QEvent.Type.Leave:
+            self.describe(None)
+        return False
+
+
+class ExportOptionsForm(QGroupBox):
+    """The choices every writer may read, mapped onto ``ExportOptions``."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Options", parent)
+        form = QFormLayout(self)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         self.lrc_offset = QSpinBox()
         self.lrc_offset.setRange(-10_000, 10_000)
         self.lrc_offset.setSingleStep(50)
@@ -188,20 +226,95 @@ class ExportDialog(_BatchDialog):
             self.spelling.addItem(label, value)
         form.addRow("Chord spelling", self.spelling)
 
-        # Shown when files exist: the user decides before anything is written.
-        self.overwrite_banner = QWidget()
-        banner = QHBoxLayout(self.overwrite_banner)
-        banner.setContentsMargins(0, 0, 0, 0)
-        self.overwrite_label = QLabel()
-        self.overwrite_label.setWordWrap(True)
+    def options(self) -> ExportOptions:
+        return ExportOptions(
+            lrc_offset_ms=self.lrc_offset.value(), lrc_milliseconds=self.lrc_ms.isChecked(),
+            midi_block_chords=self.block_chords.isChecked(), chord_markers=self.chord_markers.isChecked(),
+            transpose=self.transpose.value(), prefer_flats=self.spelling.currentData(),
+        )
+
+
+class OverwriteBanner(QWidget):
+    """Shown when target files exist: the user decides before anything is written."""
+
+    overwrite = Signal()
+    keep = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
         self.overwrite_button = QPushButton("Overwrite them")
-        self.overwrite_button.clicked.connect(lambda: self._start_export(force=True))
+        self.overwrite_button.clicked.connect(self.overwrite)
         self.skip_button = QPushButton("Keep them, write the rest")
-        self.skip_button.clicked.connect(lambda: self._start_export(force=False))
-        banner.addWidget(self.overwrite_label, 1)
-        banner.addWidget(self.overwrite_button)
-        banner.addWidget(self.skip_button)
-        self.overwrite_banner.hide()
+        self.skip_button.clicked.connect(self.keep)
+        row.addWidget(self.label, 1)
+        row.addWidget(self.overwrite_button)
+        row.addWidget(self.skip_button)
+        self.hide()
+
+    def ask(self, paths: list[Path]) -> None:
+        names = ", ".join(p.name for p in paths[:3]) + (" …" if len(paths) > 3 else "")
+        self.label.setText(f"{len(paths)} file(s) already exist: {names}")
+        self.show()
+
+
+def export_report_lines(report) -> list[str]:
+    """What the results box lists: files written (with any warning), then what was not written and why."""
+    lines = []
+    for item in report.by_status("written"):
+        lines.append(f"wrote {item.path}")
+        lines += [f"    warning: {warning}" for warning in item.warnings]
+    for status in ("exists", "skipped", "failed"):
+        lines += [f"{status}: {_format_label(item.format)}: {item.message}" for item in report.by_status(status)]
+    return lines
+
+
+def _format_label(name: str) -> str:
+    writer = WRITERS.get(name)
+    return writer.label if writer is not None and writer.label else name
+
+
+class ExportDialog(_BatchDialog):
+    """Formats, folder and options for exporting ``track_ids``; never overwrites without asking."""
+
+    FAILURE_TEXT = "Export failed"
+
+    finished_export = Signal(object)
+    """The ``ExportReport`` of a finished (or cancelled) run."""
+
+    def __init__(self, library, track_ids: list[int], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.library = library
+        self.track_ids = list(track_ids)
+        self.runner = BackgroundRunner(self, max_threads=1)
+        self._run: _RunState | None = None
+        self.setWindowTitle(f"Export {_track_noun(len(self.track_ids))}")
+        self.setMinimumWidth(720)
+
+        self.formats = FormatPicker(parent=self)
+        self.formats.changed.connect(self._update_buttons)
+        self.format_boxes = self.formats.boxes
+        self.folder_edit = QLineEdit()
+        self.folder_edit.setPlaceholderText("Folder for the exported files")
+        self.folder_edit.textChanged.connect(self._update_buttons)
+        choose = QPushButton("Choose…")
+        choose.clicked.connect(self._choose_folder)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.folder_edit, 1)
+        folder_row.addWidget(choose)
+        self.options_form = ExportOptionsForm(self)
+        form = self.options_form
+        self.lrc_offset, self.lrc_ms, self.block_chords = form.lrc_offset, form.lrc_ms, form.block_chords
+        self.chord_markers, self.transpose, self.spelling = form.chord_markers, form.transpose, form.spelling
+        self.overwrite_banner = OverwriteBanner(self)
+        self.overwrite_banner.overwrite.connect(lambda: self._start_export(force=True))
+        self.overwrite_banner.keep.connect(lambda: self._start_export(force=False))
+        self.overwrite_label = self.overwrite_banner.label
+        self.overwrite_button = self.overwrite_banner.overwrite_button
+        self.skip_button = self.overwrite_banner.skip_button
 
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
@@ -222,33 +335,25 @@ class ExportDialog(_BatchDialog):
         self.close_button.clicked.connect(self._close_or_cancel)
 
         layout = QVBoxLayout(self)
-        layout.addWidget(formats)
-        layout.addWidget(QLabel("Save to"))
+        for widget in (self.formats, QLabel("Save to")):
+            layout.addWidget(widget)
         layout.addLayout(folder_row)
-        layout.addWidget(options)
-        layout.addWidget(self.overwrite_banner)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.status)
-        layout.addWidget(self.results)
-        layout.addWidget(self.buttons)
+        for widget in (self.options_form, self.overwrite_banner, self.progress, self.status, self.results,
+                       self.buttons):
+            layout.addWidget(widget)
         self._update_buttons()
         self.runner.submit(self._default_folder, self._set_default_folder, lambda _error: None)
 
     # -- choices ------------------------------------------------------------------------------
 
     def selected_formats(self) -> list[str]:
-        return [name for name, box in self.format_boxes.items() if box.isChecked()]
+        return self.formats.selected()
 
     def set_formats(self, names: list[str]) -> None:
-        for name, box in self.format_boxes.items():
-            box.setChecked(name in names)
+        self.formats.set_selected(names)
 
     def options(self) -> ExportOptions:
-        return ExportOptions(
-            lrc_offset_ms=self.lrc_offset.value(), lrc_milliseconds=self.lrc_ms.isChecked(),
-            midi_block_chords=self.block_chords.isChecked(), chord_markers=self.chord_markers.isChecked(),
-            transpose=self.transpose.value(), prefer_flats=self.spelling.currentData(),
-        )
+        return self.options_form.options()
 
     def _default_folder(self) -> str:
         track = self.library.get_track(self.track_ids[0]) if self.track_ids else None
@@ -294,10 +399,8 @@ class ExportDialog(_BatchDialog):
         if not paths:
             self._start_export(force=False)
             return
-        names = ", ".join(p.name for p in paths[:3]) + (" …" if len(paths) > 3 else "")
-        self.overwrite_label.setText(f"{len(paths)} file(s) already exist: {names}")
         self.status.setText("")
-        self.overwrite_banner.show()
+        self.overwrite_banner.ask(paths)
 
     def _start_export(self, force: bool) -> None:
         self.overwrite_banner.hide()
@@ -314,21 +417,59 @@ class ExportDialog(_BatchDialog):
 
     def _export_done(self, report) -> None:
         self._end_run()
-        written = report.by_status("written")
-        lines = [f"wrote {item.path}" for item in written]
-        for status in ("exists", "skipped", "failed"):
-            lines += [f"{status}: {item.format}: {item.message}" for item in report.by_status(status)]
+        lines = export_report_lines(report)
         self.results.setPlainText("\n".join(lines))
         self.results.setVisible(bool(lines))
-        summary = f"{len(written)} file(s) written"
+        summary = f"{len(report.by_status('written'))} file(s) written"
         if report.cancelled:
             summary += " before you cancelled"
         problems = len(report.by_status("failed"))
-        self.status.setText(summary + (f"; {problems} failed (see below)" if problems else "."))
+        warnings = sum(len(item.warnings) for item in report.items)
+        notes = ([f"{problems} failed"] if problems else []) + ([f"{warnings} warning(s)"] if warnings else [])
+        self.status.setText(summary + (f"; {', '.join(notes)} (see below)" if notes else "."))
         self.finished_export.emit(report)
 
     def _open_tags(self) -> None:
         TagDialog(self.library, self.track_ids, self).open()
+
+
+class TagOptionsForm(QGroupBox):
+    """What to write into the files' tags and how, mapped onto ``TagOptions``."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("What to write", parent)
+        form = QFormLayout(self)
+        self.key_notation = QComboBox()
+        for name in KEY_NOTATIONS:
+            self.key_notation.addItem(_KEY_NOTATION_LABELS.get(name, name), name)
+        form.addRow("Key notation", self.key_notation)
+        self.descriptors_field = QComboBox()
+        for name in DESCRIPTOR_FIELDS:
+            self.descriptors_field.addItem(_DESCRIPTOR_LABELS.get(name, name), name)
+        self.descriptors_field.setCurrentIndex(DESCRIPTOR_FIELDS.index(TagOptions().descriptors_field))
+        form.addRow("Genre/mood tags go to", self.descriptors_field)
+        self.id3_version = QComboBox()
+        for name in ID3_VERSIONS:
+            self.id3_version.addItem(_ID3_VERSION_LABELS.get(name, name), name)
+        self.id3_version.setToolTip("MP3, AIFF and WAV tags; v2.3 files stay v2.3 unless you choose otherwise")
+        form.addRow("ID3 version", self.id3_version)
+        self.field_boxes: dict[str, QCheckBox] = {}
+        row = QHBoxLayout()
+        for name, label in (("key", "Key"), ("bpm", "BPM"), ("lyrics", "Lyrics"), ("synced", "Synced lyrics/chords"),
+                            ("caption", "Caption")):
+            box = QCheckBox(label)
+            box.setChecked(True)
+            self.field_boxes[name] = box
+            row.addWidget(box)
+        form.addRow("Fields", row)
+        self.backup = QCheckBox("Keep a backup copy of each file (FILE.bak)")
+        form.addRow("", self.backup)
+
+    def options(self) -> TagOptions:
+        fields = {name: box.isChecked() for name, box in self.field_boxes.items()}
+        return TagOptions(key_notation=self.key_notation.currentData(),
+                          descriptors_field=self.descriptors_field.currentData(),
+                          id3_version=self.id3_version.currentData(), backup=self.backup.isChecked(), **fields)
 
 
 class TagDialog(_BatchDialog):
@@ -350,28 +491,10 @@ class TagDialog(_BatchDialog):
         self.setWindowTitle(f"Write tags to {_track_noun(len(self.track_ids))}")
         self.setMinimumSize(640, 440)
 
-        options = QGroupBox("What to write")
-        form = QFormLayout(options)
-        self.key_notation = QComboBox()
-        for name in KEY_NOTATIONS:
-            self.key_notation.addItem(_KEY_NOTATION_LABELS.get(name, name), name)
-        form.addRow("Key notation", self.key_notation)
-        self.descriptors_field = QComboBox()
-        for name in DESCRIPTOR_FIELDS:
-            self.descriptors_field.addItem(name, name)
-        self.descriptors_field.setCurrentIndex(DESCRIPTOR_FIELDS.index(TagOptions().descriptors_field))
-        form.addRow("Genre/mood tags go to", self.descriptors_field)
-        self.field_boxes: dict[str, QCheckBox] = {}
-        row = QHBoxLayout()
-        for name, label in (("key", "Key"), ("bpm", "BPM"), ("lyrics", "Lyrics"), ("synced", "Synced lyrics/chords"),
-                            ("caption", "Caption")):
-            box = QCheckBox(label)
-            box.setChecked(True)
-            self.field_boxes[name] = box
-            row.addWidget(box)
-        form.addRow("Fields", row)
-        self.backup = QCheckBox("Keep a backup copy of each file (FILE.bak)")
-        form.addRow("", self.backup)
+        options = TagOptionsForm(self)
+        self.options_form = options
+        self.key_notation, self.descriptors_field = options.key_notation, options.descriptors_field
+        self.id3_version, self.field_boxes, self.backup = options.id3_version, options.field_boxes, options.backup
 
         self.diff = QTreeWidget()
         self.diff.setHeaderLabels(["File / field", "Now", "After"])
@@ -401,7 +524,7 @@ class TagDialog(_BatchDialog):
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(250)
         self._debounce.timeout.connect(self.refresh_preview)
-        for combo in (self.key_notation, self.descriptors_field):
+        for combo in (self.key_notation, self.descriptors_field, self.id3_version):
             combo.currentIndexChanged.connect(self._options_changed)
         for box in self.field_boxes.values():
             box.toggled.connect(self._options_changed)
@@ -409,10 +532,7 @@ class TagDialog(_BatchDialog):
         self.refresh_preview()
 
     def options(self) -> TagOptions:
-        fields = {name: box.isChecked() for name, box in self.field_boxes.items()}
-        return TagOptions(key_notation=self.key_notation.currentData(),
-                          descriptors_field=self.descriptors_field.currentData(), backup=self.backup.isChecked(),
-                          **fields)
+        return self.options_form.options()
 
     def _options_changed(self) -> None:
         self._preview_for = None

@@ -9,12 +9,14 @@ from moss_music.cli.context import EXIT_FAILURES, EXIT_OK, UsageError
 
 
 def register(subparsers, common) -> None:
-    from moss_music.export.registry import FORMATS
+    from moss_music.export.registry import FORMATS, WRITERS
 
+    formats = "\n".join(f"  {name:<14}{WRITERS[name].label:<52}*{WRITERS[name].extension}" for name in FORMATS)
     p = subparsers.add_parser(
         "export", parents=[common], help="export analyses as LRC, MIDI, DAW markers, JAMS, ChordPro …",
         description="Write one file per track and format into --out, named after the audio file. "
-                    f"Formats: {', '.join(FORMATS)} (or 'all'). Existing files are kept unless --force.",
+                    "Existing files are kept unless --force.",
+        epilog=f"formats (or 'all'):\n{formats}", formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("tracks", nargs="*", metavar="TRACK", help="library id or file path of a scanned track")
     p.add_argument("--all", action="store_true", help="every track in the library")

@@ -89,6 +89,8 @@ class Writer:
     name: ClassVar[str] = ""
     label: ClassVar[str] = ""
     """What the format is for, in a few words, for menus ('Synced lyrics (LRC)')."""
+    group: ClassVar[str] = ""
+    """Who reads it, to group formats in menus: 'Lyrics', 'Music software', 'Sheets', 'Analysis data'."""
     extension: ClassVar[str] = ""
     """Appended to the audio file's stem: 'song' + '.lrc'."""
     description: ClassVar[str] = ""

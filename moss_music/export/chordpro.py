@@ -17,6 +17,8 @@ _ENVIRONMENTS = {"chorus": "chorus", "post-chorus": "chorus", "bridge": "bridge"
 
 class ChordProWriter(Writer):
     name = "chordpro"
+    label = "Chord sheet for song apps (ChordPro)"
+    group = "Sheets"
     extension = ".cho"
     description = "ChordPro song sheet: [chords] over the lyrics, sections as environments"
     needs = ("chords", "lyrics")

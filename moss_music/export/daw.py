@@ -35,6 +35,8 @@ def named_sections(annotations: TrackAnnotations) -> list[tuple[Section, str]]:
 
 class ReaperCsvWriter(Writer):
     name = "reaper"
+    label = "Reaper region list (CSV)"
+    group = "Music software"
     extension = ".regions.csv"
     description = "Reaper Region/Marker Manager CSV (#,Name,Start,End,Length): one region per section"
     needs = ("sections",)
@@ -51,6 +53,8 @@ class ReaperCsvWriter(Writer):
 
 class RppWriter(Writer):
     name = "rpp"
+    label = "Reaper project with the song and its sections"
+    group = "Music software"
     extension = ".rpp"
     description = "Reaper project: the audio on a track, a region per section (chord markers optional)"
     needs = ("sections", "chords")
@@ -101,6 +105,8 @@ def rpp_string(text: str) -> str:
 
 class AudacityLabelsWriter(Writer):
     name = "audacity"
+    label = "Audacity labels of the sections"
+    group = "Music software"
     extension = ".labels.txt"
     description = "Audacity label track (start<TAB>end<TAB>name, seconds with 6 decimals)"
     needs = ("sections",)
@@ -125,6 +131,8 @@ def read_audacity_labels(text: str) -> list[tuple[float, float, str]]:
 
 class CueSheetWriter(Writer):
     name = "cue"
+    label = "Cue sheet: sections as tracks (players, splitters)"
+    group = "Music software"
     extension = ".cue"
     description = "Cue sheet: one TRACK per section (INDEX mm:ss:ff, 75 frames per second)"
     needs = ("sections",)

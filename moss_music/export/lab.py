@@ -9,6 +9,8 @@ from moss_music.export.naming import is_no_chord
 
 class ChordLabWriter(Writer):
     name = "lab"
+    label = "Chord timeline for research (.lab)"
+    group = "Analysis data"
     extension = ".lab"
     description = "Chord .lab (start<TAB>end<TAB>Harte label, as MIREX and mir_eval read it)"
     needs = ("chords",)
@@ -23,6 +25,8 @@ class ChordLabWriter(Writer):
 
 class JamsWriter(Writer):
     name = "jams"
+    label = "Every analysis layer for research (JAMS)"
+    group = "Analysis data"
     extension = ".jams"
     description = "JAMS: every layer (beats, key, chords, sections, lyrics, caption …) in one JSON file"
     needs = LAYERS

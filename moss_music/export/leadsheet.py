@@ -79,6 +79,8 @@ def chords_over_lyrics(line: SheetLine) -> tuple[str, str]:
 
 class LeadSheetWriter(Writer):
     name = "leadsheet"
+    label = "Lead sheet to print (text)"
+    group = "Sheets"
     extension = ".leadsheet.txt"
     description = "Lead sheet as plain text: chord chart per section, chords above the lyrics"
     needs = ("chords", "lyrics")
@@ -95,6 +97,8 @@ class LeadSheetWriter(Writer):
 
 class LeadSheetPdfWriter(Writer):
     name = "leadsheet-pdf"
+    label = "Lead sheet to print (PDF)"
+    group = "Sheets"
     extension = ".leadsheet.pdf"
     description = "Lead sheet as PDF (A4, monospaced so the chords stay over their words)"
     needs = ("chords", "lyrics")

@@ -42,6 +42,8 @@ def line_text(line: LyricLine) -> str:
 
 class LrcWriter(Writer):
     name = "lrc"
+    label = "Synced lyrics (LRC)"
+    group = "Lyrics"
     extension = ".lrc"
     description = "LRC synced lyrics ([mm:ss.xx] per line)"
     needs = ("lyrics",)
@@ -88,6 +90,8 @@ def enhanced_line(words: list[Word], stamp) -> str:
 
 class EnhancedLrcWriter(LrcWriter):
     name = "elrc"
+    label = "Karaoke lyrics, word by word (enhanced LRC)"
+    group = "Lyrics"
     extension = ".enhanced.lrc"
     description = "Enhanced LRC: line stamps plus <mm:ss.xx> word stamps (karaoke)"
     enhanced = True
@@ -95,6 +99,8 @@ class EnhancedLrcWriter(LrcWriter):
 
 class SrtWriter(Writer):
     name = "srt"
+    label = "Subtitles for video players (SRT)"
+    group = "Lyrics"
     extension = ".srt"
     description = "SubRip subtitles (one cue per lyric line)"
     needs = ("lyrics",)
@@ -110,6 +116,8 @@ class SrtWriter(Writer):
 
 class VttWriter(Writer):
     name = "vtt"
+    label = "Captions for web players (WebVTT)"
+    group = "Lyrics"
     extension = ".vtt"
     description = "WebVTT captions (one cue per lyric line)"
     needs = ("lyrics",)
@@ -235,7 +243,11 @@ def parse_subtitles(text: str) -> list[LyricLine]:
                 body = " ".join(rows[i + 1:])
                 body = html.unescape(re.sub(r"</?[A-Za-z][^>]*>|\{\\[^}]*\}", "", body))
                 body = body.replace("<" + WORD_JOINER, "<").replace("{" + WORD_JOINER, "{")
-                lines.append(LyricLine(parse_clock(match.group(1)), parse_clock(match.group(2)), body.strip()))
+                try:
+                    start, end = parse_clock(match.group(1)), parse_clock(match.group(2))
+                except ValueError:
+                    break  # a cue whose timing is no clock time ('0 --> 0') is skipped, not the whole file
+                lines.append(LyricLine(start, end, body.strip()))
                 break
     return sorted(lines, key=lambda line: line.start)
 
@@ -245,7 +257,8 @@ def spread_unsynced(texts: list[str], duration: float | None) -> list[LyricLine]
     texts = [t.strip() for t in texts if t.strip()]
     if not texts:
         return []
-    span = (duration or len(texts) * DEFAULT_LAST_LINE_S) / len(texts)
+    usable = duration if duration is not None and math.isfinite(duration) and duration > 0 else None
+    span = (usable or len(texts) * DEFAULT_LAST_LINE_S) / len(texts)
     return [LyricLine(i * span, (i + 1) * span, text) for i, text in enumerate(texts)]
 
 

@@ -210,6 +210,7 @@ def block_chord_notes(label: str, transpose: int = 0) -> list[int]:
 
 class MidiWriter(Writer):
     name = "midi"
+    group = "Music software"
     label = "MIDI for DAWs and notation"
     extension = ".mid"
     description = ("Standard MIDI file: tempo map whose bars fall on the downbeats, section markers, key, "
@@ -312,6 +313,7 @@ class KaraokeWriter(MidiWriter):
     'Words' track of Text events (FF 01) that starts with '@' header lines."""
 
     name = "kar"
+    group = "Lyrics"
     label = "Karaoke MIDI (.kar)"
     extension = ".kar"
     description = "Karaoke MIDI (.kar): the MIDI file with the lyrics laid out the way karaoke players read them"

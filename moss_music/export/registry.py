@@ -17,6 +17,7 @@ _WRITERS: tuple[type[Writer], ...] = (
 )
 WRITERS: dict[str, type[Writer]] = {cls.name: cls for cls in _WRITERS}
 FORMATS: tuple[str, ...] = tuple(WRITERS)
+GROUPS: tuple[str, ...] = ("Lyrics", "Music software", "Sheets", "Analysis data")
 
 
 def get_writer(name: str) -> Writer:

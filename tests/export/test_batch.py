@@ -153,3 +153,11 @@ def test_an_analysed_track_without_lyrics_says_so_once(library, tmp_path):
     item = export_tracks(library, [track.id], ["lrc"], tmp_path / "out").items[0]
     assert item.status == "skipped"
     assert item.message == "the analysis has no lyrics (add them with `moss-music lyrics import TRACK FILE`)"
+
+
+def test_every_format_says_what_it_is_for_and_who_reads_it():
+    from moss_music.export.registry import GROUPS, WRITERS
+
+    for name, writer in WRITERS.items():
+        assert writer.label and writer.label != name and writer.group in GROUPS, name
+        assert writer.description, name

@@ -112,3 +112,46 @@ def test_tag_dialog_reports_files_it_cannot_tag(qtbot, library, tmp_path):
     assert dialog.diff.topLevelItem(0).text(1) == "error"
     assert "cannot be tagged" in dialog.status.text() and not dialog.write_button.isEnabled()
     dialog.runner.wait_idle()
+
+
+def test_formats_are_named_for_what_they_are_for(export_dialog):
+    """Issue 14.8: the dialog showed internal ids (lrc, elrc, rpp, lab)."""
+    from moss_music.export import FORMATS
+
+    texts = {name: box.text() for name, box in export_dialog.format_boxes.items()}
+    assert set(texts) == set(FORMATS)
+    assert texts["elrc"] == "Karaoke lyrics, word by word (enhanced LRC)"
+    assert texts["rpp"] == "Reaper project with the song and its sections"
+    assert not set(texts.values()) & set(FORMATS)  # no box is labelled with a bare id
+
+
+def test_pointing_at_a_format_shows_its_description(qtbot, export_dialog):
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    from moss_music.export.registry import WRITERS
+
+    QApplication.sendEvent(export_dialog.format_boxes["cue"], QEvent(QEvent.Type.Enter))
+    assert WRITERS["cue"].description in export_dialog.formats.description.text()
+    QApplication.sendEvent(export_dialog.format_boxes["cue"], QEvent(QEvent.Type.Leave))
+    assert "Point at a format" in export_dialog.formats.description.text()
+
+
+def test_warnings_show_in_the_results(qtbot, export_dialog, library, analysed_track, tmp_path):
+    library.save_user_layer(analysed_track.id, "lyrics", [
+        {"start": 5.0, "end": 6.0, "text": "hieroglyph \U00013000", "words": []}])
+    export_dialog.folder_edit.setText(str(tmp_path / "out"))
+    export_dialog.set_formats(["leadsheet-pdf"])
+    with qtbot.waitSignal(export_dialog.finished_export, timeout=60_000):
+        export_dialog.export_button.click()
+    assert "1 warning(s)" in export_dialog.status.text()
+    assert "warning: no installed font" in export_dialog.results.toPlainText()
+
+
+def test_tag_dialog_offers_the_id3_version(qtbot, library, analysed_track):
+    dialog = TagDialog(library, [analysed_track.id])
+    qtbot.addWidget(dialog)
+    dialog.id3_version.setCurrentIndex(1)
+    assert dialog.options().id3_version == "2.3"
+    assert dialog.descriptors_field.currentText() == "Mood"
+    dialog.runner.wait_idle()
