@@ -151,6 +151,8 @@ register_backend(
                       metavar="URL"),
         BackendOption("api_key", "API key", "", (), "--api-key", "API key for the server", secret=True),
         BackendOption("server_model", "Model name", "", (), "--server-model", "model name served at the URL"),
+        BackendOption("timeout", "Timeout (s)", 600, (), "--timeout",
+                      "seconds one request may take in all, retries included", metavar="SECONDS"),
     ),
     requirement=_needs_server_url, typical_job_s=60.0, hidden_tasks=_MODEL_TASKS_HIDDEN)
 

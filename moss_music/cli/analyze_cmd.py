@@ -11,12 +11,13 @@ from pathlib import Path
 
 from moss_music.analysis import AnalysisCancelled, available_backends, backend_specs, get_analyzer_class
 from moss_music.analysis.pipeline import GpuOutOfMemory, TrackNotAnalysable, analyze_track
-from moss_music.analysis.registry import cli_options
+from moss_music.analysis.registry import backend_options, cli_options
 from moss_music.annotations import TrackAnnotations
 from moss_music.annotations.chords import display_name
 from moss_music.audio import AudioError
 from moss_music.cli.context import EXIT_FAILURES, EXIT_OK, UsageError
 from moss_music.library import TrackNotFound
+from moss_music.settings import read_settings
 
 
 def register(subparsers, common) -> None:
@@ -62,7 +63,9 @@ def run(args, ctx) -> int:
     if getattr(args, "queue", False):  # the option exists when the worker is installed (worker.commands)
         return args.queue_handler(args, ctx, tasks, params, analyzer_options(args))
     try:
-        analyzer = analyzer_class.from_options(analyzer_options(args))
+        # Settings first (e.g. the server timeout), the command line's flags over them.
+        options = {**backend_options(args.backend, read_settings(ctx.data_dir)), **analyzer_options(args)}
+        analyzer = analyzer_class.from_options(options)
         if hasattr(analyzer, "validate"):
             analyzer.validate(tasks, params)  # before any model is loaded
     except (ValueError, OSError) as error:

@@ -68,7 +68,7 @@ def test_one_run_options_override_the_settings(tmp_path, monkeypatch):
 def test_settings_defaults_come_from_the_options():
     defaults = default_backend_settings()
     assert defaults["moss"] == {"device": "auto", "quantization": "none"}
-    assert defaults["server"] == {"server_url": "", "api_key": "", "server_model": ""}
+    assert defaults["server"] == {"server_url": "", "api_key": "", "server_model": "", "timeout": 600}
     assert "dsp" not in defaults
 
 
