@@ -184,7 +184,7 @@ def to_spans(items: list[TimedItem], duration: float | None, default_length: flo
             following = items[index + 1].start if index + 1 < len(items) else None
             end = following if following is not None and following > start else (limit or start + default_length)
         if end < start:
-            start, end = end, start
+            start, end = max(0.0, end), start  # a reversed range; its end may be before zero
         if limit is not None:
             if start >= limit:
                 continue
