@@ -1,6 +1,7 @@
 """One dark theme for the whole app: a Fusion palette for native controls plus ``style.qss`` for the rest.
 
-Colours are named once here so models (row colours) and the stylesheet agree.
+Colours are named once here so models (row colours), the stylesheet and the track view
+(``desktop.track_view.theme`` names its roles for these colours) agree.
 """
 
 from __future__ import annotations
@@ -26,6 +27,12 @@ COLORS = {
     "info": "#6cb4ee",
     "warning": "#e7c06a",
     "danger": "#ec7a7a",
+    # Timeline marks in the track view.
+    "playhead": "#ff5c7a",
+    "loop": "#f5c451",
+    "wave": "#5aa9e6",
+    "wave_played": "#8fd0ff",
+    "energy": "#b388ff",
 }
 STYLE_FILE = Path(__file__).with_name("style.qss")
 ICONS_DIR = RESOURCES_DIR / "icons"

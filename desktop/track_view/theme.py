@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from PySide6.QtGui import QColor
 
-BACKGROUND = "#121418"
-LANE = "#181b21"
-PANEL = "#1c1f26"
-RAISED = "#242833"
-BORDER = "#2d323d"
-TEXT = "#e6e8ee"
-MUTED = "#8a91a0"
-ACCENT = "#4fd1c5"
-PLAYHEAD = "#ff5c7a"
-LOOP = "#f5c451"
-WAVE = "#5aa9e6"
-WAVE_PLAYED = "#8fd0ff"
-ENERGY = "#b388ff"
-WARNING = "#ffb74d"
+from desktop.theme import COLORS
+
+# The app's one palette (desktop/theme.py), under the names of the roles they play in the track view.
+BACKGROUND = COLORS["window"]
+LANE = COLORS["surface"]
+PANEL = COLORS["surface_alt"]
+RAISED = COLORS["raised"]
+BORDER = COLORS["border"]
+TEXT = COLORS["text"]
+MUTED = COLORS["muted"]
+ACCENT = COLORS["accent"]
+SELECTED = COLORS["selection"]
+PLAYHEAD = COLORS["playhead"]
+LOOP = COLORS["loop"]
+WAVE = COLORS["wave"]
+WAVE_PLAYED = COLORS["wave_played"]
+ENERGY = COLORS["energy"]
+WARNING = COLORS["warning"]
 
 SECTION_COLOURS = {
     "intro": "#5c6bc0",
@@ -83,7 +87,7 @@ QWidget#TrackView QToolButton, QWidget#TrackView QPushButton {{
     background: {RAISED}; border: 1px solid {BORDER}; border-radius: 6px; padding: 5px 8px; color: {TEXT}; }}
 QWidget#TrackView QToolButton:hover, QWidget#TrackView QPushButton:hover {{ border-color: {ACCENT}; }}
 QWidget#TrackView QToolButton:checked, QWidget#TrackView QPushButton:checked {{
-    background: #1f3b3a; border-color: {ACCENT}; color: {ACCENT}; }}
+    background: {SELECTED}; border-color: {ACCENT}; color: {ACCENT}; }}
 QWidget#TrackView QToolButton:disabled, QWidget#TrackView QPushButton:disabled {{ color: #555b66; }}
 QWidget#TrackView QToolButton#Play {{ background: {ACCENT}; color: #0b1413; font-weight: 700; min-width: 34px; }}
 QWidget#TrackView QLineEdit, QWidget#TrackView QSpinBox, QWidget#TrackView QDoubleSpinBox,
@@ -102,6 +106,6 @@ QWidget#TrackView QFrame#Panel QWidget#qt_scrollarea_viewport {{ background: tra
 QWidget#TrackView QFrame#Panel QLabel[muted="true"] {{ color: {MUTED}; }}
 QWidget#TrackView QFrame#Panel QLabel#Warning {{ color: {WARNING}; }}
 QWidget#TrackView QListView {{ background: {LANE}; border: 1px solid {BORDER}; border-radius: 6px; }}
-QWidget#TrackView QListView::item:selected {{ background: #1f3b3a; color: {ACCENT}; }}
+QWidget#TrackView QListView::item:selected {{ background: {SELECTED}; color: {ACCENT}; }}
 QWidget#TrackView QTableWidget QTableCornerButton::section {{ background: {RAISED}; }}
 """
