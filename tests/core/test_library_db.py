@@ -44,9 +44,24 @@ def test_an_existing_database_is_upgraded_and_keeps_its_tracks(tmp_path):
     library.close()
 
 
-def test_opening_twice_is_harmless(data_dir):
-    Library.open(data_dir).close()
-    Library.open(data_dir).close()
+def test_opening_twice_is_harmless(data_dir, tmp_path, monkeypatch):
+    """The second open finds the schema at head: no migration runs again and what the first stored is kept."""
+    first = Library.open(data_dir)
+    track = first.add_file(write_song(tmp_path / "song.flac", seconds=1.0))
+    first.close()
+
+    def upgrade_again(*_args, **_kwargs):
+        raise AssertionError("an up-to-date library was migrated again")
+
+    monkeypatch.setattr("moss_music.library.db.command.upgrade", upgrade_again)
+    second = Library.open(data_dir)
+    try:
+        assert second.get_track(track.id).content_hash == track.content_hash
+        with second.engine.connect() as connection:
+            versions = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all()
+        assert versions == [HEAD_REVISION]
+    finally:
+        second.close()
 
 
 def test_sqlite_runs_in_wal_mode_with_a_long_busy_timeout(library):
