@@ -30,8 +30,9 @@ def register(subparsers, common) -> None:
 
 
 def run(args, ctx) -> int:
-    checks = [check_python(), check_torch(), check_audio_decoding(), check_portaudio(), check_qt(),
-              check_data_dir(ctx.data_dir), check_model(ctx.data_dir)]
+    checks = [check_python(), check_torch(), *check_model_libraries(), check_gpu_capacity(ctx.data_dir),
+              check_audio_decoding(), check_portaudio(), check_qt(), check_data_dir(ctx.data_dir),
+              check_model(ctx.data_dir)]
     if args.json:
         ctx.print_json([asdict(check) for check in checks])
         return EXIT_OK
@@ -69,6 +70,121 @@ def check_torch() -> Check:
                  "the DSP backend works without a GPU; for MOSS-Music install a CUDA build of torch "
                  "(pip install torch --index-url https://download.pytorch.org/whl/cu124) on a machine with an "
                  "NVIDIA GPU (>= 24 GB for bf16), or point the app at a vLLM/SGLang server")
+
+
+def _version(module: str) -> str | None:
+    """The installed distribution's version, without importing it (bitsandbytes imports CUDA on import)."""
+    from importlib import metadata
+
+    names = {"flash_attn": "flash-attn"}
+    try:
+        return metadata.version(names.get(module, module))
+    except metadata.PackageNotFoundError:
+        return None if importlib.util.find_spec(module) is None else "?"
+
+
+def check_model_libraries() -> list[Check]:
+    """transformers (floor), accelerate and bitsandbytes (8-bit/4-bit loading), flash-attn (optional kernel)."""
+    checks = []
+    transformers_version = _version("transformers")
+    if transformers_version is None:
+        checks.append(Check("transformers", "fail", "not installed", "pip install 'transformers>=5.23,<6'"))
+    else:
+        major_minor = tuple(int(p) for p in transformers_version.split(".")[:2] if p.isdigit())
+        ok = major_minor >= (5, 23)
+        checks.append(Check("transformers", "ok" if ok else "fail", transformers_version,
+                            "" if ok else "MOSS-Music needs transformers >= 5.23: pip install -U 'transformers<6'"))
+    accelerate, bnb = _version("accelerate"), _version("bitsandbytes")
+    checks.append(Check("accelerate", "ok" if accelerate else "warn", accelerate or "not installed",
+                        "" if accelerate else "bf16 loads without it (weights move to the GPU after loading, so RAM "
+                        "must hold them once); 8-bit/4-bit need it: pip install -e '.[quant]'"))
+    checks.append(Check("bitsandbytes", "ok" if bnb else "warn", bnb or "not installed",
+                        "" if bnb else "8-bit/4-bit quantization for GPUs under 24 GB: pip install -e '.[quant]'"))
+    flash = _version("flash_attn")
+    detail, advice, status = flash or "not installed", "", "ok"
+    if flash is None:
+        advice, status = "optional: SDPA is used instead (pip install flash-attn on an Ampere or newer GPU)", "warn"
+    elif importlib.util.find_spec("torch") is not None:
+        import torch
+
+        if torch.cuda.is_available():
+            major, minor = torch.cuda.get_device_capability()
+            if major < 8:
+                detail += f", but the GPU is compute capability {major}.{minor} (< 8.0): SDPA is used"
+                status = "warn"
+    checks.append(Check("flash-attn", status, detail, advice))
+    return checks
+
+
+def check_gpu_capacity(data_dir) -> Check:
+    """What the GPU holds in bf16 / 8-bit / 4-bit and the longest audio window beside it, with the arithmetic."""
+    if importlib.util.find_spec("torch") is None:
+        return Check("gpu capacity", "warn", "torch is not installed")
+    import torch
+
+    from moss_music.model.memory import MOSS_MUSIC_8B_DECODER_LINEAR, MOSS_MUSIC_8B_PARAMETERS, gpu_capacity
+
+    shape, parameters, quantizable, model = _model_shape(configured_model_dir(data_dir))
+    parameters = parameters or MOSS_MUSIC_8B_PARAMETERS
+    quantizable = quantizable or MOSS_MUSIC_8B_DECODER_LINEAR
+    if torch.cuda.is_available():
+        _, total = torch.cuda.mem_get_info()
+        name = torch.cuda.get_device_name()
+        cards = [(f"{name}, {total / 2**30:.1f} GiB", total)]
+    else:
+        cards = [(f"a {gb} GiB GPU", gb * 2**30) for gb in (24, 16, 12)]
+    lines, best = [], None
+    for label, total in cards:
+        plans = gpu_capacity(total, shape, parameters, quantizable)
+        summary = ", ".join(f"{p.mode} {p.weights / 1e9:.1f} GB " + (f"fits, windows up to {p.max_window_seconds / 60:.0f} min"
+                                                                  if p.fits else "does not fit") for p in plans)
+        lines.append(f"{label} ({model}): {summary}")
+        best = best or next((p for p in plans if p.fits), None)
+        lines.extend(f"    {p.mode}: {p.arithmetic}" for p in plans)
+    detail = "\n       ".join(lines)
+    if not torch.cuda.is_available():
+        return Check("gpu capacity", "warn", "no CUDA GPU here; for reference " + detail,
+                     "run doctor on the GPU machine for its own figures, or use a server (--backend server)")
+    if best is None:
+        return Check("gpu capacity", "fail", detail, "this GPU cannot hold the model: use a server (--backend server)")
+    advice = "" if best.mode == "bf16" else f"use --quantization {best.mode.replace('-bit', 'bit')} (pip install -e '.[quant]')"
+    return Check("gpu capacity", "ok" if best.mode == "bf16" else "warn", detail, advice)
+
+
+def _model_shape(folder: str | None):
+    """The configured model's decoder shape and parameter counts (config + safetensors headers), else 8B's."""
+    from moss_music.model.memory import ModelShape, decoder_linear_parameters
+
+    default = ModelShape(num_layers=36, num_kv_heads=8, head_dim=128, hidden_size=4096, intermediate_size=12288,
+                         vocab_size=151936, dtype_bytes=2)
+    if not folder:
+        return default, None, None, "MOSS-Music-8B"
+    try:
+        from moss_music.model.checkpoint import inspect_checkpoint
+        from moss_music.model.prepare import build_config
+
+        info = inspect_checkpoint(folder)
+        text = build_config(info).language_config
+        parameters = _stored_parameters(info)
+        return (ModelShape.from_config(text, 2), parameters, decoder_linear_parameters(text),
+                os.path.basename(os.path.normpath(folder)))
+    except (OSError, ValueError):
+        return default, None, None, "MOSS-Music-8B"
+
+
+def _stored_parameters(info) -> int:
+    from safetensors import safe_open
+
+    count = 0
+    for path in info.weight_files:
+        with safe_open(str(path), framework="pt") as handle:
+            for key in handle.keys():
+                shape = handle.get_slice(key).get_shape()
+                size = 1
+                for dim in shape:
+                    size *= dim
+                count += size
+    return count
 
 
 def check_audio_decoding() -> Check:

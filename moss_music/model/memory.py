@@ -103,3 +103,75 @@ def plan_window_seconds(free_bytes: int, shape: ModelShape, requested: float, su
 def weight_bytes(parameters: int, quantized: int, bits: int, dtype_bytes: int = 2) -> int:
     """Weights in memory when ``quantized`` of ``parameters`` are stored at ``bits`` (the rest in bf16)."""
     return (parameters - quantized) * dtype_bytes + quantized * bits // 8
+
+
+# ----------------------------------------------------------------------------- what a GPU can hold
+MOSS_MUSIC_8B_PARAMETERS = 9_100_000_000
+MOSS_MUSIC_8B_DECODER_LINEAR = 6_950_000_000
+"""The decoder's linear layers: what 8-bit/4-bit quantize (encoder, adapter, embeddings and head stay bf16)."""
+CONTEXT_OVERHEAD = 1_000_000_000
+"""CUDA context, kernels and allocator slack outside the model's own tensors."""
+CAPACITY_TASKS = 6
+CAPACITY_SUFFIX = 64
+CAPACITY_NEW_TOKENS = 2048
+
+
+@dataclass(frozen=True)
+class Capacity:
+    mode: str
+    """'bf16', '8-bit' or '4-bit'."""
+    weights: int
+    fits: bool
+    max_window_seconds: float
+    """Longest audio window whose prefix and six decoding tasks fit next to the weights (0 when none)."""
+    arithmetic: str
+
+
+def decoder_linear_parameters(language_config: Any) -> int:
+    """Parameters in the decoder's linear layers (attention q/k/v/o and the gated MLP), per the config."""
+    hidden, layers = language_config.hidden_size, language_config.num_hidden_layers
+    heads, kv = language_config.num_attention_heads, language_config.num_key_value_heads
+    head_dim = getattr(language_config, "head_dim", None) or hidden // heads
+    attention = hidden * head_dim * (2 * heads + 2 * kv)
+    return layers * (attention + 3 * hidden * language_config.intermediate_size)
+
+
+def gpu_capacity(total_bytes: int, shape: ModelShape, parameters: int = MOSS_MUSIC_8B_PARAMETERS,
+                 quantizable: int = MOSS_MUSIC_8B_DECODER_LINEAR) -> list[Capacity]:
+    """For each precision: the weights' size, whether they fit ``total_bytes``, and the longest window that
+    fits beside them with six tasks decoding 2,048 tokens each (minutes matter more than tokens to users)."""
+    results = []
+    budget = usable(total_bytes) - CONTEXT_OVERHEAD
+    for mode, bits in (("bf16", 16), ("8-bit", 8), ("4-bit", 4)):
+        weights = weight_bytes(parameters, parameters if bits == 16 else quantizable, bits)
+        left = budget - weights
+        window = _longest_window(left, shape)
+        if bits == 16:
+            formula = f"{parameters / 1e9:.2f} B params x 2 bytes"
+        else:
+            formula = (f"({parameters / 1e9:.2f} - {quantizable / 1e9:.2f}) B x 2 bytes + "
+                       f"{quantizable / 1e9:.2f} B x {bits}/8 bytes")
+        arithmetic = (f"weights {formula} = {weights / 1e9:.1f} GB; {total_bytes / 1e9:.1f} GB x 0.9 - "
+                      f"{CONTEXT_OVERHEAD / 1e9:.0f} GB context - weights = {left / 1e9:.1f} GB for the prefix KV "
+                      f"({shape.kv_bytes_per_token:,} bytes/token, 12.5 tokens/s) and {CAPACITY_TASKS} tasks")
+        results.append(Capacity(mode, weights, window > 0, window, arithmetic))
+    return results
+
+
+def _longest_window(free: int, shape: ModelShape) -> float:
+    """Largest window in whole seconds (up to an hour) that fits ``free`` bytes; 0 when not even 10 s do."""
+    def fits(seconds: float) -> bool:
+        prefix = prefix_tokens(seconds)
+        need = prefill_bytes(shape, prefix, 2048) + batch_bytes(shape, CAPACITY_TASKS, prefix, CAPACITY_SUFFIX,
+                                                               CAPACITY_NEW_TOKENS)
+        return need <= free
+
+    if free <= 0 or not fits(10.0):
+        return 0.0
+    low, high = 10, 3600
+    if fits(high):
+        return float(high)
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if fits(middle) else (low, middle)
+    return float(low)

@@ -96,3 +96,32 @@ def test_prefix_build_steps_down_after_out_of_memory_and_gives_the_same_logits(t
     assert small.prefill_chunk == 256 and calls["prefill"]
     logits = small.suffix_logits(prefix, ["Key?"])[0]
     assert torch.allclose(logits, reference, atol=1e-4)
+
+
+def test_gpu_capacity_per_precision_with_its_arithmetic():
+    from moss_music.model.memory import gpu_capacity
+
+    plans = {p.mode: p for p in gpu_capacity(24 * 2**30, QWEN3_8B)}
+    assert plans["bf16"].fits and 600 <= plans["bf16"].max_window_seconds < 900  # a 10-minute window fits
+    assert "9.10 B params x 2 bytes = 18.2 GB" in plans["bf16"].arithmetic
+    assert "6.95 B x 8/8 bytes = 11.2 GB" in plans["8-bit"].arithmetic
+    small = {p.mode: p for p in gpu_capacity(12 * 2**30, QWEN3_8B)}
+    assert not small["bf16"].fits and not small["8-bit"].fits and small["4-bit"].fits
+    assert small["bf16"].max_window_seconds == 0.0
+
+
+def test_doctor_reports_libraries_and_what_the_gpu_holds(tiny_dir, tmp_path, capsys, monkeypatch):
+    import json
+
+    from moss_music.cli import main
+
+    monkeypatch.setenv("MOSS_MUSIC_MODEL", str(tiny_dir))
+    assert main(["--home", str(tmp_path / "home"), "doctor", "--json"]) == 0
+    checks = {c["name"]: c for c in json.loads(capsys.readouterr().out)}
+    assert {"transformers", "accelerate", "bitsandbytes", "flash-attn", "gpu capacity"} <= set(checks)
+    assert checks["transformers"]["status"] == "ok"
+    if not torch.cuda.is_available():
+        assert checks["accelerate"]["status"] in ("ok", "warn")
+        capacity = checks["gpu capacity"]["detail"]
+        assert "a 24 GiB GPU (MOSS-Music-tiny-Instruct)" in capacity and "bf16" in capacity
+        assert "x 2 bytes" in capacity and "windows up to 60 min" in capacity  # a tiny model fits anything
