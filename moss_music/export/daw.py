@@ -148,7 +148,9 @@ class CueSheetWriter(Writer):
         out.append(f"FILE {_cue_string(audio)} {file_type}")
         sections = named_sections(annotations)
         if len(sections) > MAX_CUE_TRACKS:
-            out.insert(1, f"REM NOTE only the first {MAX_CUE_TRACKS} of {len(sections)} sections fit a cue sheet")
+            note = f"only the first {MAX_CUE_TRACKS} of {len(sections)} sections fit a cue sheet"
+            out.insert(1, f"REM NOTE {note}")
+            self.warn(note)
         for number, (section, name) in enumerate(sections[:MAX_CUE_TRACKS], start=1):
             out.append(f"  TRACK {number:02d} AUDIO")
             out.append(f"    TITLE {_cue_string(name)}")

@@ -166,3 +166,11 @@ def test_cue_file_line_is_relative_to_the_cue_sheet(library, analysed_track, tmp
     name = header["FILE"].rsplit(" ", 1)[0].strip('"')
     assert name == os.path.join("..", "..", "music", "My Song.flac")
     assert (out / name).resolve() == Path(analysed_track.path).resolve()
+
+
+def test_cue_sheet_with_more_sections_than_tracks_warns():
+    sections = [Section(float(i), float(i + 1), "A", "verse") for i in range(120)]
+    writer = get_writer("cue")
+    text = writer.render(TrackAnnotations(sections=sections), INFO, ExportOptions())
+    assert text.count("  TRACK ") == 99
+    assert writer.warnings == ["only the first 99 of 120 sections fit a cue sheet"]
