@@ -71,11 +71,8 @@ class AskService(QObject):
         self._executor.submit(self._enqueue, question)
 
     def _enqueue(self, question: str) -> None:
-        try:
-            from worker.client import enqueue_analysis
-        except ImportError:
-            self.failed.emit(-1, question, "The analysis queue is not available in this installation.")
-            return
+        from worker.client import enqueue_analysis
+
         try:
             ids = enqueue_analysis(self.library, [self.track_id], backend=self.backend, tasks=["ask"],
                                    params={"question": question}, priority=ASK_PRIORITY, data_dir=self.data_dir)

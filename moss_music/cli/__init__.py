@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import os
 import sys
 from collections.abc import Sequence
@@ -49,10 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        module_name = f"moss_music.cli.{name}_cmd"
-        if importlib.util.find_spec(module_name) is None:
-            continue  # a feature not installed in this build
-        importlib.import_module(module_name).register(subparsers, common)
+        importlib.import_module(f"moss_music.cli.{name}_cmd").register(subparsers, common)
     for entry_point in entry_points(group=COMMANDS_GROUP):
         try:
             register = entry_point.load()

@@ -411,16 +411,11 @@ def test_an_empty_question_is_not_queued(qtbot, view):
     assert not view.ask.pending
 
 
-def test_export_opens_the_export_dialog_or_says_it_is_missing(qtbot, view, monkeypatch):
-    import importlib.util
+def test_export_opens_the_export_dialog(qtbot, view):
+    from desktop.export_dialog import ExportDialog
 
     view.open_export()
-    if importlib.util.find_spec("desktop.export_dialog") is None:
-        assert "not available" in view.transport.status.text()
-    else:
-        from desktop.export_dialog import ExportDialog
-
-        qtbot.waitUntil(lambda: bool(view.findChildren(ExportDialog)), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: bool(view.findChildren(ExportDialog)), timeout=WAIT_MS)
 
 
 def test_importing_an_lrc_file_replaces_the_lyric_lane_and_reverts(qtbot, view, library, track_id, tmp_path):
