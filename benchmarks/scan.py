@@ -25,8 +25,8 @@ import soundfile as sf
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from moss_music.library import Library  # noqa: E402
-from tests.audio_fixtures import write_song  # noqa: E402
+from moss_music.library import Library
+from tests.audio_fixtures import write_song
 
 FORMATS = (".flac", ".wav", ".ogg", ".mp3", ".m4a")
 OUT_DIR = Path(__file__).resolve().parent / "out"

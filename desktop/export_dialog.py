@@ -189,7 +189,7 @@ class FormatPicker(QGroupBox):
         writer = WRITERS[name]
         self.description.setText(f"{writer.label}: {writer.description}. File: <song>{writer.extension}")
 
-    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, watched, event) -> bool:
         if event.type() in (QEvent.Type.Enter, QEvent.Type.FocusIn):
             self.describe(next((n for n, b in self.boxes.items() if b is watched), None))
         elif event.type() == QEvent.Type.Leave:
@@ -617,7 +617,7 @@ class TagDialog(_BatchDialog):
         self._update_buttons()
         self.finished_writing.emit(outcomes)
 
-    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt's name
+    def keyPressEvent(self, event) -> None:
         # Enter must not write tags by accident: only the button does.
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             return

@@ -10,10 +10,10 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYTHONHASHSEED", "0")
 
-import pytest  # noqa: E402
+import pytest
 
-from moss_music.paths import HOME_ENV, DataDir  # noqa: E402
-from tests.audio_fixtures import write_song  # noqa: E402
+from moss_music.paths import HOME_ENV, DataDir
+from tests.audio_fixtures import write_song
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ def reveal_in_file_manager(path: str) -> str:
     if not os.path.exists(path):
         return f"The file is missing: {path}"
     if sys.platform == "darwin":
-        subprocess.Popen(["open", "-R", path])  # noqa: S603,S607
+        subprocess.Popen(["open", "-R", path])
     elif os.name == "nt":
-        subprocess.Popen(["explorer", "/select,", os.path.normpath(path)])  # noqa: S603,S607
+        subprocess.Popen(["explorer", "/select,", os.path.normpath(path)])
     else:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
     return ""

@@ -95,7 +95,7 @@ class SoundDeviceOutput:
         self._latency = 0.05
         try:
             info = self._sd.query_devices(device, "output")
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             raise OutputError(f"no audio output device available ({error})") from error
         if not info or info["max_output_channels"] < 1:
             raise OutputError("no audio output device available")
@@ -117,7 +117,7 @@ class SoundDeviceOutput:
         self.stop()
         sd = self._sd
 
-        def callback(out, frames, time_info, status):  # noqa: ARG001 - PortAudio's signature
+        def callback(out, frames, time_info, status):
             if render(out):
                 raise sd.CallbackStop
 
@@ -126,7 +126,7 @@ class SoundDeviceOutput:
                                            device=self.device, blocksize=self.block_frames, callback=callback)
             self._latency = float(self._stream.latency)
             self._stream.start()
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             self._stream = None
             raise OutputError(f"the audio device refused to play: {error}") from error
 
@@ -136,7 +136,7 @@ class SoundDeviceOutput:
             try:
                 stream.abort()
                 stream.close()
-            except Exception:  # noqa: BLE001, S110 - a device that vanished is already stopped
+            except Exception:  # noqa: BLE001 - a device that vanished is already stopped
                 pass
 
     def close(self) -> None:

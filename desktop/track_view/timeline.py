@@ -43,7 +43,7 @@ def format_time(seconds: float, precise: bool = False) -> str:
 
 
 class TimeAxis(pg.AxisItem):
-    def tickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph's name
+    def tickStrings(self, values, scale, spacing):
         precise = spacing < 1.0
         return [format_time(v, precise=False) if not precise else f"{int(v // 60)}:{v % 60:04.1f}" for v in values]
 
@@ -64,7 +64,7 @@ class TimeViewBox(pg.ViewBox):
         self.setDefaultPadding(0.0)
         self.setBackgroundColor(QColor(theme.LANE))
 
-    def mouseClickEvent(self, ev) -> None:  # noqa: N802 - pyqtgraph's name
+    def mouseClickEvent(self, ev) -> None:
         t = self.mapSceneToView(ev.scenePos()).x()
         if ev.button() == Qt.MouseButton.LeftButton:
             ev.accept()
@@ -76,7 +76,7 @@ class TimeViewBox(pg.ViewBox):
             ev.accept()
             self.contextRequested.emit(self.kind, t, ev.screenPos().toPoint())
 
-    def wheelEvent(self, ev, axis=None) -> None:  # noqa: N802
+    def wheelEvent(self, ev, axis=None) -> None:
         # Vertical wheel zooms time around the mouse; the lane's y range never changes.
         super().wheelEvent(ev, axis=0)
         ev.accept()
@@ -193,7 +193,7 @@ class Timeline(pg.GraphicsLayoutWidget):
             lane.label.setFixedHeight(h)
         self.setMinimumHeight(self.minimum_lanes_height())
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if getattr(self, "lanes", None) and hasattr(self, "hidden"):
             self._apply_heights()
@@ -423,7 +423,7 @@ class Timeline(pg.GraphicsLayoutWidget):
                 return f"Bar {bar} · beat {beat[0]} of {beat[1]}\n{format_time(t, True)[:-2]}"
         return format_time(t, True)[:-2]
 
-    def viewportEvent(self, event) -> bool:  # noqa: N802 - Qt's name
+    def viewportEvent(self, event) -> bool:
         if event.type() == QEvent.Type.ToolTip:
             hit = self.lane_at(QPointF(event.pos()))
             if hit is not None:

@@ -39,16 +39,16 @@ class ElidedLabel(QLabel):
         self.setMaximumWidth(maximum)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
 
-    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+    def setText(self, text: str) -> None:
         super().setText(text)
         self.setToolTip(text)
         self.updateGeometry()
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802
+    def minimumSizeHint(self) -> QSize:
         hint = super().minimumSizeHint()
         return QSize(min(self._minimum, super().sizeHint().width()) if self.text() else 0, hint.height())
 
-    def paintEvent(self, event) -> None:  # noqa: N802, ARG002
+    def paintEvent(self, event) -> None:
         painter = QPainter(self)
         metrics = QFontMetrics(self.font())
         rect = self.contentsRect()

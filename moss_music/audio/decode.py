@@ -145,7 +145,7 @@ def _soundfile_blocks(handle: sf.SoundFile, path: str, block_frames: int) -> Ite
             while True:
                 try:
                     block = handle.read(block_frames, dtype="float32", always_2d=True)
-                except Exception as error:  # noqa: BLE001
+                except Exception as error:
                     raise AudioError(path, "corrupt", f"decoding failed after {decoded} frames: {error}") from error
                 if not len(block):
                     break

@@ -171,7 +171,7 @@ class SharedPrefixEngine:
         while True:
             try:
                 return self._build_prefix(waveform)
-            except Exception as error:  # noqa: BLE001 - only out-of-memory is handled, the rest re-raised
+            except Exception as error:
                 if not is_out_of_memory(error) or not self._step_down_prefix():
                     raise
                 free_accelerator_memory(str(self.device))
@@ -264,7 +264,7 @@ class SharedPrefixEngine:
             group = pending.pop(0)
             try:
                 outputs.extend(self._run_group(prefix, group, token_callback, should_cancel))
-            except Exception as error:  # noqa: BLE001 - only out-of-memory is handled, the rest re-raised
+            except Exception as error:
                 if not is_out_of_memory(error) or len(group) == 1:
                     raise
                 free_accelerator_memory(str(self.device))

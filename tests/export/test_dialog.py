@@ -9,9 +9,9 @@ from mutagen.flac import FLAC
 
 pytest.importorskip("pytestqt")
 
-from desktop.export_dialog import ExportDialog, TagDialog  # noqa: E402
-from moss_music.annotations import Key, TrackAnnotations  # noqa: E402
-from tests.audio_fixtures import write_song  # noqa: E402
+from desktop.export_dialog import ExportDialog, TagDialog
+from moss_music.annotations import Key, TrackAnnotations
+from tests.audio_fixtures import write_song
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ class GuitarDiagram(QWidget):
         self.capo = 0
         self.setFixedSize(self.sizeHint())
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+    def sizeHint(self) -> QSize:
         return QSize(118, 150)
 
     def set_chord(self, harte: str | None, name: str, capo: int = 0) -> None:
@@ -53,7 +53,7 @@ class GuitarDiagram(QWidget):
         capo = f", capo {self.capo}" if self.capo else ""
         return f"{self.title}: {strings} (low E to high E{capo}){extra}"
 
-    def paintEvent(self, event) -> None:  # noqa: N802, ARG002
+    def paintEvent(self, event) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         text, muted = QColor(theme.TEXT), QColor(theme.MUTED)
@@ -117,7 +117,7 @@ class PianoDiagram(QWidget):
         self.title = ""
         self.setFixedSize(self.sizeHint())
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         return QSize(200, 96)
 
     def set_chord(self, harte: str | None, name: str) -> None:
@@ -127,7 +127,7 @@ class PianoDiagram(QWidget):
         self.setToolTip(f"{name}: " + " ".join(_note_name(n) for n in self.notes) if self.notes else "No chord")
         self.update()
 
-    def paintEvent(self, event) -> None:  # noqa: N802, ARG002
+    def paintEvent(self, event) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setFont(_font(14, True))

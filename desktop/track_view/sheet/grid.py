@@ -151,13 +151,13 @@ class ChordSheetGrid(QWidget):
         self.setFixedHeight(height)
         self.update()
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         rows, per_row = layout_rows(self.sheet, self.width(), self._with_lyrics)
         if per_row != self.per_row or len(rows) != len(self.rows):
             self._relayout()
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         return QSize(900, self.height())
 
     # -- geometry ------------------------------------------------------------------------------------------
@@ -210,7 +210,7 @@ class ChordSheetGrid(QWidget):
 
     # -- mouse ------------------------------------------------------------------------------------------------
 
-    def mousePressEvent(self, event) -> None:  # noqa: N802
+    def mousePressEvent(self, event) -> None:
         hit = self.hit(event.position())
         if hit is None or event.button() != Qt.MouseButton.LeftButton:
             return
@@ -223,14 +223,14 @@ class ChordSheetGrid(QWidget):
         self.update()
         self.seekRequested.emit(self.sheet.bars[bar].beats[beat])
 
-    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+    def mouseMoveEvent(self, event) -> None:
         if self._anchor is None or not event.buttons() & Qt.MouseButton.LeftButton:
             return
         hit = self.hit(event.position())
         if hit is not None and (hit[0] != self._anchor or self.selection is not None):
             self._select(self._anchor, hit[0], final=False)
 
-    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+    def mouseReleaseEvent(self, event) -> None:
         if self.selection is not None and event.button() == Qt.MouseButton.LeftButton:
             self.selectionChanged.emit(*self.selection)
 
@@ -247,7 +247,7 @@ class ChordSheetGrid(QWidget):
 
     # -- painting ----------------------------------------------------------------------------------------------
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.fillRect(event.rect(), QColor(theme.LANE))
