@@ -47,8 +47,7 @@ class LyricsMixin:
                 message = "" if lines else "the file's tags hold no lyrics"
             except (OSError, ValueError) as error:
                 lines, message = [], str(error) or type(error).__name__
-            if self._alive:
-                self._events.lyricsRead.emit(lines, message, source)
+            self._from_thread("lyricsRead", lines, message, source)
 
         threading.Thread(target=work, name="track-view-lyrics", daemon=True).start()
 

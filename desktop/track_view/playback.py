@@ -23,8 +23,7 @@ class PlaybackMixin:
         def find() -> None:
             output, reason = open_default_output()
             devices = list_output_devices()
-            if self._alive:
-                self._events.devices.emit(output, devices, reason)
+            self._from_thread("devices", output, devices, reason)
 
         threading.Thread(target=find, name="track-view-audio", daemon=True).start()
 
@@ -72,8 +71,14 @@ class PlaybackMixin:
 
     def _relay_player_event(self, event: str) -> None:
         """Called on the audio/loader thread: hop onto the UI thread unless the view is gone."""
-        if self._alive:
-            self._events.event.emit(event)
+        self._from_thread("event", event)
+
+    def _from_thread(self, signal: str, *args) -> None:
+        """Emit one of ``_events``' signals from a worker thread, never racing the view's shutdown: the check
+        and the (queued, non-blocking) emit happen under the lock ``shutdown`` takes to mark the view gone."""
+        with self._alive_lock:
+            if self._alive:
+                getattr(self._events, signal).emit(*args)
 
     def _player_event(self, event: str) -> None:
         if event in ("state", "ended", "loaded"):

@@ -10,6 +10,8 @@ lyrics live in mixins (``playback``, ``blocks``, ``lyrics_feature``).
 
 from __future__ import annotations
 
+import threading
+
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
@@ -67,6 +69,7 @@ class TrackViewWindow(PlaybackMixin, BlockEditingMixin, LyricsMixin, QWidget):
         self.edits: EditSession | None = None
         self.loop_name = ""
         self._alive = True
+        self._alive_lock = threading.Lock()
         self._events = _PlayerEvents(self)
         self._events.event.connect(self._player_event)
         self._events.devices.connect(self._devices_found)
@@ -322,11 +325,8 @@ class TrackViewWindow(PlaybackMixin, BlockEditingMixin, LyricsMixin, QWidget):
     # -- export ----------------------------------------------------------------------------------------------
 
     def open_export(self) -> None:
-        try:
-            from desktop.export_dialog import ExportDialog
-        except ImportError:
-            self.transport.set_status("Export is not available in this build.")
-            return
+        from desktop.export_dialog import ExportDialog
+
         if self.edits is not None:
             self.edits.flush()
         dialog = ExportDialog(self.library, [self.track_id], self)
@@ -341,7 +341,8 @@ class TrackViewWindow(PlaybackMixin, BlockEditingMixin, LyricsMixin, QWidget):
 
     def shutdown(self) -> None:
         """Stop sound and background work; edits already made are flushed to the library."""
-        self._alive = False
+        with self._alive_lock:
+            self._alive = False
         self.frame_timer.stop()
         self.player.close()
         self.ask.close()

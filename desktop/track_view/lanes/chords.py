@@ -64,7 +64,15 @@ class ChordLaneItem(BlockLaneItem):
 
     def refresh_names(self) -> None:
         """Recompute labels and colours (after a transposition, capo or spelling change)."""
-        self._names = [self.settings.chord_name(c.label) for c in self.chords]
+        # A song has hundreds of chords but a dozen different labels: name and parse each label once.
+        names = {label: self.settings.chord_name(label) for label in {c.label for c in self.chords}}
+        self._names = [names[c.label] for c in self.chords]
+        roots: dict[str, int | None] = {}
+        for label in names:
+            try:
+                roots[label] = parse_chord(label).root
+            except ValueError:
+                roots[label] = None
         tonic = None
         if self.key is not None:
             try:
@@ -74,10 +82,7 @@ class ChordLaneItem(BlockLaneItem):
         minor = self.key is not None and self.key.mode.startswith("min")
         colours = []
         for chord in self.chords:
-            try:
-                root = parse_chord(chord.label).root
-            except ValueError:
-                root = None
+            root = roots[chord.label]
             if self.colour_mode == COLOUR_BY_FUNCTION:
                 colours.append(theme.function_colour(root, tonic, minor))
             else:

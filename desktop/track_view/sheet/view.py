@@ -119,7 +119,20 @@ class ChordSheetView(QFrame):
     # -- content --------------------------------------------------------------------------------------
 
     def set_document(self, doc: TrackDocument) -> None:
+        """Take a (new or edited) document; the bars are laid out when the sheet is first shown, so opening
+        a track in the lanes view does not pay for a sheet nobody looks at."""
         self.doc = doc
+        self._stale = True
+        if self.isVisible():
+            self.ensure_laid_out()
+
+    _stale = False
+
+    def ensure_laid_out(self) -> None:
+        if not self._stale or self.doc is None:
+            return
+        self._stale = False
+        doc = self.doc
         ann = doc.annotations
         self.sheet = layout_bars(ann.beats, ann.chords, ann.sections, ann.lyrics, duration=doc.duration,
                                  tempo=ann.tempo, simplify=doc.settings.simplify)
@@ -128,16 +141,23 @@ class ChordSheetView(QFrame):
         if self.sheet.synthetic_grid:
             self.hint.setText("No beat grid yet: bars assume a steady tempo")
 
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        self.ensure_laid_out()
+        super().showEvent(event)
+
     def refresh_names(self) -> None:
         """After a transposition, capo or spelling change (the bars stay)."""
+        if self._stale:
+            return
         self.grid.refresh_names()
         self._chords = (object(), object())
 
     # -- playback ----------------------------------------------------------------------------------------
 
     def show_time(self, t: float, playing: bool = False) -> None:
-        if self.doc is None:
+        if self.doc is None or not self.isVisible():
             return
+        self.ensure_laid_out()
         changed = self.grid.show_time(t)
         if changed and self.follow and playing and self.grid.current[0] >= 0:
             self._scroll_to(self.grid.current[0])
@@ -193,6 +213,7 @@ class ChordSheetView(QFrame):
 
     def show_loop(self, start: float | None, end: float | None) -> None:
         """Shade the bars a loop covers (whatever set it: lanes, keys or this grid)."""
+        self.ensure_laid_out()
         if start is None or end is None or not self.sheet.bars:
             self.grid.set_loop(None, None)
             self.grid.clear_selection()
@@ -204,6 +225,7 @@ class ChordSheetView(QFrame):
     # -- printing -----------------------------------------------------------------------------------------
 
     def print_dialog(self) -> None:
+        self.ensure_laid_out()
         from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
@@ -213,6 +235,7 @@ class ChordSheetView(QFrame):
 
     def save_pdf(self, path: str) -> int:
         """The sheet as an A4 PDF; returns the number of pages."""
+        self.ensure_laid_out()
         writer = QPdfWriter(path)
         writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
         writer.setPageMargins(QMarginsF(12, 12, 12, 12), QPageLayout.Unit.Millimeter)
