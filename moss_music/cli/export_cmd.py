@@ -30,8 +30,8 @@ def register(subparsers, common) -> None:
     p.add_argument("--no-block-chords", action="store_true", help="MIDI: name chords without playing them")
     p.add_argument("--chord-markers", action="store_true", help="MIDI/RPP: also a marker at every chord change")
     p.add_argument("--lyrics-per-line", action="store_true", help="MIDI: one lyric event per line, not per word")
-    p.add_argument("--no-lyric-marks", action="store_true",
-                   help="MIDI: leave the karaoke '/' and '\\' line marks out of .mid lyric events")
+    p.add_argument("--lyric-marks", action="store_true",
+                   help="MIDI: karaoke '/' and '\\' line marks in .mid lyric events too (.kar always has them)")
     p.add_argument("--no-lyric-notes", action="store_true",
                    help="MIDI: no quiet guide note under each word (notation programs then show fewer lyrics)")
     p.add_argument("--midi-encoding", choices=("utf-8", "latin-1"), default="utf-8",
@@ -91,7 +91,7 @@ def run(args: argparse.Namespace, ctx) -> int:
     options = ExportOptions(
         lrc_offset_ms=args.lrc_offset, lrc_milliseconds=args.lrc_ms, midi_block_chords=not args.no_block_chords,
         chord_markers=args.chord_markers, midi_lyrics_per_word=not args.lyrics_per_line,
-        midi_lyric_marks=not args.no_lyric_marks, midi_lyric_notes=not args.no_lyric_notes,
+        midi_lyric_marks=args.lyric_marks, midi_lyric_notes=not args.no_lyric_notes,
         midi_text_encoding=args.midi_encoding, transpose=args.transpose,
         prefer_flats=True if args.flats else False if args.sharps else None,
     )

@@ -63,8 +63,9 @@ class ExportOptions:
     """Also put a marker at every chord change (MIDI and Reaper project; DAWs that hide text events)."""
     midi_lyrics_per_word: bool = True
     """One lyric event per word when word times are known (karaoke), else per line."""
-    midi_lyric_marks: bool = True
-    """Karaoke marks in .mid lyric events ('/' new line, '\\' new paragraph); .kar files always have them."""
+    midi_lyric_marks: bool = False
+    """Karaoke marks in .mid lyric events ('/' new line, '\\' new paragraph); .kar files always have them.
+    Off by default: MuseScore and TiMidity print them as text in a .mid."""
     midi_lyric_notes: bool = True
     """A quiet guide note under every lyric event, so notation programs (MuseScore) show all the words."""
     midi_text_encoding: str = "utf-8"

@@ -18,10 +18,12 @@ What readers were seen to do, and what follows from it:
   word (velocity 1, the root of the chord sounding then, C4..B4; its own
   channel) unless ``midi_lyric_notes`` is off. It marks where words fall; it
   is not the sung melody.
-* Lyric events follow the karaoke (.kar) conventions: a space before every
-  word but a line's first, '/' before the first word of a new line, '\\'
-  before the first word of a new paragraph (a new section). MuseScore 3.6
-  shows those marks; ``midi_lyric_marks`` off leaves them out of the .mid.
+* Lyric events carry their spaces (a space before every word but a line's
+  first), so karaoke lines do not run words together. The .kar variant also
+  marks lines the karaoke way: '/' before the first word of a new line, '\\'
+  before the first word of a new paragraph (a new section); TiMidity breaks
+  lines there. In a .mid, MuseScore and TiMidity both print those marks as
+  text, so they are off unless ``midi_lyric_marks`` asks for them.
 * Text encoding: .mid text is UTF-8 (MuseScore's default; mido and
   pretty_midi need ``charset='utf-8'``), or Latin-1 by option. The .kar
   variant is Latin-1 whenever the text fits (what karaoke players, mido and
@@ -323,7 +325,7 @@ class KaraokeWriter(MidiWriter):
     def _lyrics_tracks(self, syllables: list[tuple[int, str]], info: TrackInfo) -> list[list]:
         marker = [(0, mido.MetaMessage("track_name", name="Soft Karaoke")),
                   (0, mido.MetaMessage("text", text="@KMIDI KARAOKE FILE"))]
-        words = [(0, mido.MetaMessage("track_name", name="Words")), (0, mido.MetaMessage("text", text="@V0100"))]
+        words = [(0, mido.MetaMessage("track_name", name="Words"))]
         for header in (info.title, info.artist):
             if header:
                 words.append((0, mido.MetaMessage("text", text=f"@T{' '.join(header.split())}")))

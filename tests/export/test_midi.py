@@ -138,9 +138,9 @@ def test_lyrics_are_word_events_with_unicode(annotations):
     lyrics = [(to_seconds(t), m.text) for t, m in absolute(midi.tracks[LYRICS]) if m.type == "lyrics"]
     expected = [(w.start, w.text) for line in annotations.lyrics[:2] for w in line.words]
     expected.append((annotations.lyrics[2].start, annotations.lyrics[2].text))
-    # .kar conventions: '\\' opens a paragraph (a section), '/' a new line, a space before every other word
-    assert [text for _, text in lyrics] == ["\\Hello", " my", " old", " friend", "/Ça", " va,", " señor?",
-                                            "\\Sing it loud"]
+    # a space before every word but a line's first, so karaoke lines do not run words together
+    assert [text for _, text in lyrics] == ["Hello", " my", " old", " friend", "Ça", " va,", " señor?",
+                                            "Sing it loud"]
     for (time, _), (start, _) in zip(lyrics, expected):
         assert time == pytest.approx(start, abs=0.001)
 
@@ -148,7 +148,7 @@ def test_lyrics_are_word_events_with_unicode(annotations):
 def test_lyrics_per_line_when_asked(annotations):
     midi = midi_of(annotations, midi_lyrics_per_word=False)
     assert [m.text for m in midi.tracks[LYRICS] if m.type == "lyrics"] == [
-        "\\Hello my old friend", "/Ça va, señor?", "\\Sing it loud"]
+        "Hello my old friend", "Ça va, señor?", "Sing it loud"]
 
 
 def test_note_offs_come_before_note_ons_at_a_chord_change():
@@ -203,6 +203,7 @@ def test_every_lyric_event_has_a_quiet_guide_note_on_its_own_channel(annotations
     assert not [m for m in midi_of(annotations, midi_lyric_notes=False).tracks[LYRICS] if m.type == "note_on"]
 
 
-def test_karaoke_marks_can_be_left_out_of_the_mid(annotations):
-    lyrics = [m.text for m in midi_of(annotations, midi_lyric_marks=False).tracks[LYRICS] if m.type == "lyrics"]
-    assert lyrics[:5] == ["Hello", " my", " old", " friend", "Ça"]
+def test_karaoke_marks_can_be_asked_for_in_the_mid(annotations):
+    """.kar conventions: '\\' opens a paragraph (a section), '/' a new line."""
+    lyrics = [m.text for m in midi_of(annotations, midi_lyric_marks=True).tracks[LYRICS] if m.type == "lyrics"]
+    assert lyrics == ["\\Hello", " my", " old", " friend", "/Ça", " va,", " señor?", "\\Sing it loud"]

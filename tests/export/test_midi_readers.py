@@ -50,8 +50,8 @@ def test_kar_text_reads_right_with_the_default_latin1_of_mido_and_pretty_midi(an
     midi = mido.MidiFile(file=io.BytesIO(data))  # mido's default charset, as karaoke players read it
     words_track = next(track for track in midi.tracks if track.name == "Words")
     texts = [m.text for m in words_track if m.type == "text"]
-    assert texts[:3] == ["@V0100", "@TCafé Song", "@TThe Testers"]
-    assert [strip_kar(t) for t in texts[3:]] == WORDS
+    assert texts[:2] == ["@TCafé Song", "@TThe Testers"]
+    assert texts[2:] == ["\\Hello", " my", " old", " friend", "/Ça", " va,", " señor?", "\\Sing it loud"]
     assert midi.tracks[1].name == "Soft Karaoke" and "@KMIDI KARAOKE FILE" in [m.text for m in midi.tracks[1]
                                                                                  if m.type == "text"]
     pm = pretty_midi.PrettyMIDI(io.BytesIO(data))
@@ -93,5 +93,17 @@ def test_musescore_reads_the_key_and_takes_no_chord_names_for_lyrics(annotations
     assert out.exists(), result.stderr
     xml = out.read_text(encoding="utf-8")
     assert set(re.findall(r"<fifths>(-?\d+)</fifths>", xml)) == {"3"}
-    lyrics = [strip_kar(t) for t in re.findall(r"<lyric[^>]*>.*?<text>(.*?)</text>", xml, re.S)]
+    lyrics = [t.strip() for t in re.findall(r"<lyric[^>]*>.*?<text>(.*?)</text>", xml, re.S)]
     assert lyrics == WORDS  # every sung word once, never a chord name ('Am', 'Fmaj7', …)
+
+
+@pytest.mark.slow
+def test_timidity_shows_kar_lyrics_as_separate_words_on_their_lines(annotations, tmp_path):
+    """Issue 14.3: TiMidity's karaoke line ran words together ('Hello(Verse 2)littleworld')."""
+    timidity = require("timidity")
+    kar = tmp_path / "song.kar"
+    kar.write_bytes(render("kar", annotations))
+    result = run([timidity, "-idt", "-Ov", "-o", "/dev/null", str(kar)], timeout=120)
+    shown = result.stdout.encode("utf-8", "replace").decode("utf-8")
+    assert "Hello my" in shown and "old friend" in shown and "Sing it loud" in shown, shown[-2000:]
+    assert "\\Hello" not in shown and "/" not in shown.split("Hello", 1)[1].split("Sing it loud", 1)[0]
