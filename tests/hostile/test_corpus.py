@@ -251,3 +251,58 @@ def test_lyrics_import_from_tags_is_sorted_finite_and_inside_the_song(corpus):
             import_lyrics(corpus.library, track.id, lines)
             imported += 1
     assert imported >= 1  # hostile_lyrics.mp3 carries lyrics
+
+
+MOSS_SUBSET = ("nan_samples.wav", "inf_samples.aiff", "silence.wav", "one_sample.wav", "huge_samples.wav",
+               "rate_192k_8ch.wav", "rate_8k_mono.wav", "emoji_rtl.opus", "dc_full_scale.flac")
+
+
+@pytest.mark.slow
+def test_moss_on_the_tiny_checkpoint_refuses_or_analyses_each_file(corpus, tmp_path):
+    """Random weights write random text: the parsers must still give sorted, finite, in-song layers."""
+    pytest.importorskip("torch")
+    from tests.model.tiny_checkpoint import build_tiny_checkpoint
+
+    folder = build_tiny_checkpoint(tmp_path / "MOSS-Music-tiny-Instruct", layout="fast")
+    analyzer = get_analyzer_class("moss").from_options({"model_dir": str(folder), "device": "cpu",
+                                                        "dtype": "float32"})
+    for name in MOSS_SUBSET:
+        track = corpus.tracks[name]
+        try:
+            result = analyze_track(corpus.library, analyzer, track, ["chords", "lyrics", "structure", "key"],
+                                   params={"max_new_tokens": 12, "seed": 3})
+        except AudioError as error:
+            expected = "too short" if name == "one_sample.wav" else "damaged" if kind(name).damaged else "no error"
+            assert expected in error.reason, (name, error.reason)
+            continue
+        assert not kind(name).damaged, name
+        document = strict_json(json.dumps(result.annotations.to_dict(), allow_nan=False))
+        assert_times_inside(document, track.duration + 0.05, name)
+
+
+@pytest.mark.slow
+def test_the_command_line_reports_the_corpus_in_strict_json_and_clean_lines(corpus, tmp_path):
+    import subprocess
+    import sys
+
+    from tests.core.test_cli import REPO_ROOT
+
+    def moss(*args: str) -> subprocess.CompletedProcess:
+        env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "MOSS_MUSIC_HOME": str(tmp_path / "home")}
+        return subprocess.run([sys.executable, "-m", "moss_music.cli", *args], capture_output=True, text=True,
+                              env=env, timeout=600, cwd=REPO_ROOT)
+
+    scan = moss("scan", "--json", str(corpus.folder))
+    assert scan.returncode == 1 and "Traceback" not in scan.stderr
+    report = strict_json(scan.stdout)
+    assert len(report["failed"]) == len(corpus.report.failed)
+    listed = moss("tracks")
+    assert listed.returncode == 0 and "\x1b" not in listed.stdout and "\x07" not in listed.stdout
+    assert len(listed.stdout.splitlines()) == len(corpus.tracks)
+    ok_paths = [t.path for t in corpus.tracks.values() if t.status == "ok"]
+    analysed = moss("analyze", "--json", "--tasks", "beats,key", *ok_paths)
+    assert analysed.returncode == 1 and "Traceback" not in analysed.stderr  # the damaged files fail alone
+    results = strict_json(analysed.stdout)
+    damaged = [p for p in ok_paths if getattr(kind_or_none(os.path.basename(p)), "damaged", False)]
+    assert len(results) == len(ok_paths) - len(damaged)
+    assert sum("damaged" in line for line in analysed.stderr.splitlines()) == len(damaged)

@@ -19,7 +19,7 @@ from moss_music.analysis.tasks.definitions import get_task
 from moss_music.analysis.tasks.prompts import load_prompt
 from moss_music.analysis.tasks.windows import Window, merge_windows, plan_windows, shift
 from moss_music.annotations import TrackAnnotations
-from moss_music.audio import MODEL_SAMPLE_RATE, AudioData
+from moss_music.audio import MODEL_SAMPLE_RATE, AudioData, AudioError
 from moss_music.model.options import SamplingOptions, TaskOutput, TaskRequest
 
 SAMPLING_PARAM_KEYS = ("temperature", "top_p", "top_k", "do_sample", "repetition_penalty", "max_new_tokens",
@@ -88,7 +88,9 @@ def run_tasks(generate: GenerateFn, audio: AudioData, tasks: Sequence[str], *, p
     samples = to_model_rate(audio)
     duration = len(samples) / MODEL_SAMPLE_RATE
     if duration < 0.02:
-        raise ValueError(f"{audio.path or 'audio'}: too short for the model ({duration:.3f} s)")
+        # An AudioError, like every other property of the file that rules it out: reported per file, not a crash.
+        raise AudioError(audio.path or "audio", "empty",
+                         f"too short for the model ({duration:.3f} s; it needs at least 0.02 s)")
     cancel = should_cancel or (lambda: False)
     report = progress or (lambda fraction, stage: None)
     windows = plan_windows(duration, window_seconds, overlap_seconds)
