@@ -77,10 +77,6 @@ class TempoMap:
         j = max(0, bisect.bisect_right(self.times, seconds) - 1)
         return self.ticks[j] + round((seconds - self.times[j]) * 1e6 * PPQ / self.tempos[j])
 
-    def seconds_at(self, tick: int) -> float:
-        j = max(0, bisect.bisect_right(self.ticks, tick) - 1)
-        return self.times[j] + (tick - self.ticks[j]) * self.tempos[j] / PPQ / 1e6
-
 
 def build_tempo_map(annotations: TrackAnnotations) -> TempoMap:
     """Tempo knots on every beat and time signatures that make bars start on downbeats."""
@@ -256,8 +252,9 @@ class MidiWriter(Writer):
         if key_name:
             conductor.append((0, mido.MetaMessage("key_signature", key=key_name)))
         sections = sorted(annotations.sections, key=lambda s: s.start)
-        for section, name in zip(sections, section_names(sections)):
-            conductor.append((tempo_map.tick_at(section.start), mido.MetaMessage("marker", text=name)))
+        if not self.karaoke:  # karaoke players print markers inside the lyric line ('(Verse 1)Hello')
+            for section, name in zip(sections, section_names(sections)):
+                conductor.append((tempo_map.tick_at(section.start), mido.MetaMessage("marker", text=name)))
         chords_track = self._chords_track(annotations, options, tempo_map, conductor, key_name)
         timed = karaoke_syllables(annotations.lyrics, sections, options.midi_lyrics_per_word,
                                   marks=self.karaoke or options.midi_lyric_marks)
@@ -286,7 +283,7 @@ class MidiWriter(Writer):
             start, stop = tempo_map.tick_at(chord.start), tempo_map.tick_at(chord.end)
             label = chord_name(chord.label, options, annotations.key)
             events.append((start, mido.MetaMessage("cue_marker", text=label)))
-            if options.chord_markers:
+            if options.chord_markers and not self.karaoke:
                 conductor.append((start, mido.MetaMessage("marker", text=label)))
             if options.midi_block_chords:
                 stop = max(stop, start + 1)

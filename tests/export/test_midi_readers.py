@@ -106,4 +106,5 @@ def test_timidity_shows_kar_lyrics_as_separate_words_on_their_lines(annotations,
     result = run([timidity, "-idt", "-Ov", "-o", "/dev/null", str(kar)], timeout=120)
     shown = result.stdout.encode("utf-8", "replace").decode("utf-8")
     assert "Hello my" in shown and "old friend" in shown and "Sing it loud" in shown, shown[-2000:]
+    assert "(Verse" not in shown and "(Chorus" not in shown  # no section markers inside the lyric line
     assert "\\Hello" not in shown and "/" not in shown.split("Hello", 1)[1].split("Sing it loud", 1)[0]
