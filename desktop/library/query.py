@@ -239,10 +239,6 @@ def fetch_rows(session: Session, track_ids: Sequence[int]) -> list[TrackRow]:
     return rows
 
 
-def fetch_page(session: Session, flt: TrackFilter, offset: int, limit: int) -> list[TrackRow]:
-    return fetch_rows(session, fetch_ids(session, flt, offset, limit))
-
-
 def attach_statuses(session: Session, rows: list[TrackRow]) -> None:
     """Per-backend status of each row, from two queries over this page's ids only.
 

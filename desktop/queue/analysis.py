@@ -147,9 +147,6 @@ class AnalysisController(QObject):
                 log.warning("stopping workers: %s", error)
         self.launchers.clear()
 
-    def worker_pids(self) -> list[int]:
-        return [pid for launcher in self.launchers for pid in launcher.pids()]
-
     # -- finished jobs ---------------------------------------------------------------------------
 
     def poll_finished(self) -> None:

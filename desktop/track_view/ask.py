@@ -9,7 +9,6 @@ still opens (and says so) in an installation without it.
 
 from __future__ import annotations
 
-import json
 from concurrent.futures import ThreadPoolExecutor
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -132,7 +131,3 @@ class AskService(QObject):
     def close(self) -> None:
         self._timer.stop()
         self._executor.shutdown(wait=False, cancel_futures=True)
-
-
-def job_params(job: Job) -> dict:
-    return json.loads(job.params_json or "{}")

@@ -56,11 +56,6 @@ class ElidedLabel(QLabel):
         painter.drawText(rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
                          metrics.elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width()))
 
-    def shown_text(self) -> str:
-        """What is actually drawn at the current width (tests)."""
-        return QFontMetrics(self.font()).elidedText(self.text(), Qt.TextElideMode.ElideRight,
-                                                    self.contentsRect().width())
-
 
 class TransportBar(QFrame):
     deviceChosen = Signal(object)

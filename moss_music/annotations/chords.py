@@ -154,10 +154,6 @@ def note_to_pitch_class(name: str) -> int:
     return _root_pc(match.group(1), match.group(2))
 
 
-def pitch_class_name(pc: int, prefer_flats: bool = False) -> str:
-    return (FLAT_NAMES if prefer_flats else SHARP_NAMES)[pc % 12]
-
-
 def parse_chord(text: str) -> ChordSymbol:
     """Parse Harte ('A:min7/b7') or pop ('Am7/G') spellings; raises ValueError if it is neither."""
     label = _clean(text)

@@ -23,7 +23,6 @@ from moss_music.annotations.model import (
     Section,
     Tempo,
     TempoPoint,
-    TimeSignature,
     TrackAnnotations,
     Word,
 )
@@ -227,10 +226,3 @@ def _key_from_jams(value: str, confidence: Any) -> Key | None:
         return None
     tonic, _, mode = value.partition(":")
     return Key(tonic, mode or "major", float(confidence) if confidence is not None else 1.0)
-
-
-def time_signature_from_beats(beats: list[Beat]) -> TimeSignature | None:
-    """The commonest bar length in a beat list, for JAMS files that carry no time signature."""
-    if not beats:
-        return None
-    return TimeSignature(max(b.position for b in beats), 4)

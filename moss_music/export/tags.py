@@ -450,13 +450,3 @@ def write_tags(path: str | os.PathLike[str], annotations: TrackAnnotations,
 
 def _is_ours(key: str, desired: dict[str, Value]) -> bool:
     return key in desired or key.upper() in desired
-
-
-def read_tag_fields(path: str | os.PathLike[str], options: TagOptions | None = None) -> dict[str, Value]:
-    """The fields this module manages, as they are in the file now (for tests and the dialog)."""
-    options = options or TagOptions()
-    audio = _open(Path(path))
-    mapping = _MAPS[type(audio).__name__](options, audio)
-    full = TagValues(key="-", bpm=0, bpm_exact="-", lyrics="-", synced_lyrics=[("", 0)], synced_chords=[("", 0)],
-                     comment="-", descriptors=["-"])
-    return {key: mapping.read(audio.tags, key) for key in mapping.desired(full)}

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, func, select
@@ -249,7 +248,3 @@ class Library:
         if track.duration is None and effective.duration:
             track.duration = effective.duration
         index_track(session, track, effective)
-
-
-def default_library(home: str | Path | None = None) -> Library:
-    return Library.open(DataDir.resolve(home))
