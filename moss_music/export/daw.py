@@ -20,7 +20,7 @@ from moss_music.export.timecode import cue_stamp, short_clock_stamp
 MAX_CUE_TRACKS = 99
 REAPER_CSV_HEADER = ("#", "Name", "Start", "End", "Length")
 # Reaper's media source types by file extension. MP4-family audio (M4A/AAC/ALAC) and WMA are decoded by
-# Reaper's video source (FFmpeg/VLC/Media Foundation/AVFoundation), which is how Reaper saves them itself.
+# Reaper's video source (FFmpeg/VLC/Media Foundation/AVFoundation), as projects that Reaper saves show.
 _RPP_SOURCES = {".wav": "WAVE", ".wave": "WAVE", ".aif": "WAVE", ".aiff": "WAVE", ".aifc": "WAVE", ".mp3": "MP3",
                 ".flac": "FLAC", ".ogg": "VORBIS", ".oga": "VORBIS", ".opus": "OPUS", ".wv": "WAVPACK",
                 ".m4a": "VIDEO", ".m4b": "VIDEO", ".mp4": "VIDEO", ".aac": "VIDEO", ".alac": "VIDEO",
