@@ -51,7 +51,8 @@ def check_python() -> Check:
 
 def check_torch() -> Check:
     if importlib.util.find_spec("torch") is None:
-        return Check("torch", "fail", "not installed", "pip install torch (CPU) or the CUDA build from pytorch.org")
+        return Check("torch", "warn", "not installed: the MOSS-Music backend is unavailable (DSP works)",
+                     "pip install 'moss-music-studio[model]' (a CPU or CUDA torch build from pytorch.org first)")
     import torch
 
     if torch.cuda.is_available():
