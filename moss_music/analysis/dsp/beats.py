@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.fft
 
 from moss_music.analysis.dsp.features import FRAME_RATE, PITCH_RATE, Features
 from moss_music.analysis.dsp.progress import Steps
@@ -75,8 +76,9 @@ def estimate_tempo(env: np.ndarray) -> tuple[float, float]:
         return 0.0, 0.0
     x = env - env.mean()
     size = 1 << int(np.ceil(np.log2(2 * n)))
-    spec = np.fft.rfft(x, size)
-    acf = np.fft.irfft(spec * np.conj(spec), size)[: lag_max + 2]
+    spec = scipy.fft.rfft(x.astype(np.float32), size)  # float32: a two-hour envelope's FFT stays small
+    spec *= np.conj(spec)
+    acf = scipy.fft.irfft(spec, size)[: lag_max + 2].astype(np.float64)
     acf = acf / (n - np.arange(len(acf)))  # unbiased: long lags see fewer frames
     acf = acf / acf[0] if acf[0] > 0 else acf
     lags = np.arange(len(acf), dtype=float)

@@ -28,7 +28,7 @@ def estimate_tuning(logspec: np.ndarray) -> float:
     """Offset from A440 equal temperament in semitones, in [-0.5, 0.5)."""
     if len(logspec) == 0:
         return 0.0
-    total = logspec.sum(axis=0)
+    total = logspec.sum(axis=0, dtype=np.float64)
     k = np.arange(len(total))
     phase = np.sum(total * np.exp(2j * np.pi * (k - 1) / BINS_PER_SEMITONE))
     if abs(phase) < 1e-9:
@@ -43,6 +43,7 @@ def semitone_spectrum(logspec: np.ndarray, tuning: float) -> np.ndarray:
     lo = np.clip(np.floor(pos).astype(int), 0, logspec.shape[1] - 1)
     hi = np.clip(lo + 1, 0, logspec.shape[1] - 1)
     frac = (pos - np.floor(pos))[None, :]
+    logspec = logspec.astype(np.float32, copy=False)
     centre = logspec[:, lo] * (1 - frac) + logspec[:, hi] * frac
     side_lo = logspec[:, np.clip(lo - 1, 0, None)]
     side_hi = logspec[:, np.clip(hi + 1, None, logspec.shape[1] - 1)]
