@@ -125,7 +125,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(splitter)
 
         self.queue_panel = QueuePanel(library, data_dir, self.runner)
-        self.queue_panel.auto_analyse = self.settings.auto_analyse
+        self.queue_panel.auto_analyze = self.settings.auto_analyze
         self.queue_dock = QDockWidget("Analysis queue", self)
         self.queue_dock.setObjectName("queueDock")
         self.queue_dock.setWidget(self.queue_panel)
@@ -493,7 +493,7 @@ class MainWindow(QMainWindow):
     def _settings_saved(self) -> None:
         self.status.set_backend(self.settings.default_backend)
         self.status.expected_lanes = self.worker_lanes()
-        self.queue_panel.auto_analyse = self.settings.auto_analyse
+        self.queue_panel.auto_analyze = self.settings.auto_analyze
         self.queue_panel.refresh()
         self.refresh_backends()
         self.refresh_sidebar()

@@ -104,7 +104,7 @@ SORT_EXPRESSIONS = {
     "bpm": lambda: [Track.bpm.is_(None), Track.bpm],
     "time_signature": lambda: [Track.time_signature],
     "tags": lambda: [Track.caption_tags.is_(None), _nocase(Track.caption_tags)],
-    **{backend: (lambda b=backend: [not_(_analysed(b))]) for backend in BACKENDS},
+    **{backend: (lambda b=backend: [not_(_analyzed(b))]) for backend in BACKENDS},
 }
 
 
@@ -116,7 +116,7 @@ def key_condition(text_or_key: str, compatible: bool = False):
     return key_in(key.compatible() if compatible else (key,))
 
 
-def _analysed(backend: str | None = None):
+def _analyzed(backend: str | None = None):
     condition = Analysis.content_hash == Track.content_hash
     if backend:
         condition = and_(condition, Analysis.backend == backend)
@@ -134,9 +134,9 @@ def smart_list_condition(name: str):
     if name == "missing":
         return Track.status == "missing"
     if name == "analysed":
-        return _analysed()
+        return _analyzed()
     if name == "not_analysed":
-        return and_(Track.status == "ok", not_(_analysed()))
+        return and_(Track.status == "ok", not_(_analyzed()))
     if name == "failed":
         return or_(Track.status == "unreadable", _latest_job_state() == "failed")
     raise ValueError(f"unknown smart list {name!r}")
@@ -344,6 +344,6 @@ def tracks_to_analyse(session: Session, paths: Sequence[str], backend: str) -> l
     queued again by every rescan; the user retries it from the queue.
     """
     had_job = exists().where(Job.track_id == Track.id, Job.backend == backend)
-    stmt = (select(Track.id).where(_under(paths), Track.status == "ok", not_(_analysed(backend)), not_(had_job))
+    stmt = (select(Track.id).where(_under(paths), Track.status == "ok", not_(_analyzed(backend)), not_(had_job))
             .order_by(Track.path))
     return list(session.scalars(stmt))

@@ -97,7 +97,7 @@ class AnalysisController(QObject):
 
     def analyse_new(self, paths: list[str]) -> None:
         """Queue DSP analysis for the files a scan of ``paths`` found that were never analysed (if enabled)."""
-        if not self.settings.auto_analyse:
+        if not self.settings.auto_analyze:
             return
         library = self.library
 

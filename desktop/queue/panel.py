@@ -44,7 +44,7 @@ class QueuePanel(QWidget):
         self.data_dir = data_dir
         self.runner = runner
         self.paused = False
-        self.auto_analyse = True
+        self.auto_analyze = True
         """Whether new files are analysed as they are added (only changes the empty queue's hint)."""
         self.live_lanes: frozenset[str] | None = None
         """Lanes a consumer serves now (from the status bar's poll); None until known."""
@@ -149,7 +149,7 @@ class QueuePanel(QWidget):
                             ("done", "done"), ("cancelled", "cancelled")):
             if counts.get(state):
                 parts.append(f"{counts[state]:,} {word}")
-        hint = EMPTY_HINT_AUTO if self.auto_analyse else EMPTY_HINT
+        hint = EMPTY_HINT_AUTO if self.auto_analyze else EMPTY_HINT
         text = " · ".join(parts) if parts else hint
         if self.paused:
             text = "Paused — " + text

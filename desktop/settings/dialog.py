@@ -102,7 +102,7 @@ class SettingsDialog(QDialog):
                                   "sections)", objectName="autoAnalyse")
         self.auto_box.setToolTip("Files that Add folder, a rescan or the folder watch finds are queued for the "
                                  "DSP analyzer at once; the model backends are only ever run when you ask")
-        self.auto_box.setChecked(self.settings.auto_analyse)
+        self.auto_box.setChecked(self.settings.auto_analyze)
         hint = QLabel("Removing a folder keeps its tracks' analyses; files are never deleted.", objectName="hint")
         hint.setWordWrap(True)
         buttons = QVBoxLayout()

@@ -96,7 +96,7 @@ class SettingsStore:
         return [str(task) for task in tasks] if isinstance(tasks, list) else []
 
     @property
-    def auto_analyse(self) -> bool:
+    def auto_analyze(self) -> bool:
         """Analyse files with the DSP backend as scans add them (on unless the user turned it off)."""
         return bool(self.get("analysis.auto_new", True))
 

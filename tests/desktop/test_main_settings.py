@@ -115,9 +115,9 @@ def test_settings_dialog_lists_the_library_folders(dialog):
 
 def test_analyse_new_files_is_on_by_default_and_can_be_turned_off(qtbot, dialog, data_dir):
     assert dialog.auto_box.isChecked()
-    assert SettingsStore(data_dir.settings_file).auto_analyse
+    assert SettingsStore(data_dir.settings_file).auto_analyze
     dialog.tabs.setCurrentIndex(0)
     dialog.auto_box.click()
     dialog.save_and_close()
-    assert SettingsStore(data_dir.settings_file).auto_analyse is False
+    assert SettingsStore(data_dir.settings_file).auto_analyze is False
     assert json.loads(data_dir.settings_file.read_text())["analysis"]["auto_new"] is False
