@@ -2,6 +2,7 @@
 
 ``DirectFeed`` copies samples straight from the song (speed 100 %, no
 transposition): a seek or a loop change takes effect on the next block.
+Songs are (frames, channels) arrays: stereo plays as stereo.
 ``ProcessedFeed`` time-stretches and pitch-shifts chunks in a background
 thread, staying several seconds ahead of the listener so the audio callback
 only ever copies ready samples. Each chunk is rendered with some context
@@ -52,7 +53,7 @@ class Feed(Protocol):
     underruns: int
 
     def read(self, frames: int) -> tuple[np.ndarray, list[Span], bool]:
-        """(mono block, spans, ended): ended once the song is over and nothing is left to play."""
+        """(block of shape (frames, channels), spans, ended): ended once the song is over and nothing is left."""
 
     def seek(self, seconds: float) -> None: ...
 
@@ -110,7 +111,7 @@ class DirectFeed:
         self._planner.set_loop(loop)
 
     def read(self, frames: int) -> tuple[np.ndarray, list[Span], bool]:
-        out = np.zeros(frames, dtype=np.float32)
+        out = np.zeros((frames, self.samples.shape[1]), dtype=np.float32)
         spans: list[Span] = []
         filled = 0
         sr = self.sample_rate
@@ -207,7 +208,7 @@ class ProcessedFeed:
         self._cond.notify_all()
 
     def read(self, frames: int) -> tuple[np.ndarray, list[Span], bool]:
-        out = np.zeros(frames, dtype=np.float32)
+        out = np.zeros((frames, self.samples.shape[1]), dtype=np.float32)
         spans: list[Span] = []
         filled = 0
         with self._cond:
@@ -262,7 +263,7 @@ class ProcessedFeed:
                     continue
                 if self._tail is not None:
                     n = min(len(self._tail), len(audio))
-                    fade = np.linspace(0.0, 1.0, n, dtype=np.float32)
+                    fade = np.linspace(0.0, 1.0, n, dtype=np.float32)[:, None]
                     audio[:n] = audio[:n] * fade + self._tail[:n] * (1.0 - fade)
                 self._tail = tail
                 sr = self.sample_rate

@@ -36,7 +36,8 @@ class Player:
             self.unavailable_reason = "Playback unavailable: no audio output."
         self._stretcher = stretcher
         self.clock = PlaybackClock(time_fn)
-        self.samples = np.zeros(0, dtype=np.float32)
+        self.samples = np.zeros((0, 1), dtype=np.float32)
+        """(frames, channels): 2 for a stereo song, 1 for mono."""
         self.sample_rate = 44_100
         self.state = EMPTY
         self.error = ""
@@ -94,7 +95,8 @@ class Player:
         with self._lock:
             self._stop_output()
             pending = self.clock.position()  # a seek made while the file was still decoding
-            self.samples = np.ascontiguousarray(samples, dtype=np.float32)
+            samples = np.asarray(samples, dtype=np.float32)
+            self.samples = np.ascontiguousarray(samples[:, None] if samples.ndim == 1 else samples)
             self.sample_rate = int(sample_rate)
             self._metronome = Metronome(self.sample_rate, *self._beats)
             self._rebuild_feed(min(max(pending, 0.0), self.duration))
@@ -105,7 +107,8 @@ class Player:
 
     def load_file(self, path: str, native_rate: int | None = None) -> threading.Thread:
         """Decode in a background thread; ``loaded`` or ``error`` is emitted when done."""
-        from moss_music.audio import AudioError, load
+        from desktop.player.decode import load_stereo
+        from moss_music.audio import AudioError
 
         self._load_generation += 1
         generation = self._load_generation
@@ -115,7 +118,7 @@ class Player:
 
         def work() -> None:
             try:
-                audio = load(path, rate)
+                samples, sample_rate = load_stereo(path, rate)
             except AudioError as error:
                 if generation == self._load_generation:
                     self._fail(f"Cannot play this file: {error.reason}")
@@ -127,7 +130,7 @@ class Player:
             with self._lock:
                 current = generation == self._load_generation
             if current:
-                self.set_audio(audio.samples, audio.sample_rate)
+                self.set_audio(samples, sample_rate)
 
         thread = threading.Thread(target=work, name="player-load", daemon=True)
         thread.start()
@@ -141,7 +144,11 @@ class Player:
 
     @property
     def duration(self) -> float:
-        return len(self.samples) / self.sample_rate if self.sample_rate else 0.0
+        return self.samples.shape[0] / self.sample_rate if self.sample_rate else 0.0
+
+    @property
+    def channels(self) -> int:
+        return self.samples.shape[1]
 
     # -- transport --------------------------------------------------------------------------------
 
@@ -310,7 +317,10 @@ class Player:
                 if offset == frames:
                     return False
             block, spans, ended = self._feed.read(frames - offset)
-            out[offset:] = block[:, None]
+            if block.shape[1] == out.shape[1] or block.shape[1] == 1:
+                out[offset:] = block  # same layout, or mono to every channel
+            else:
+                out[offset:] = block.mean(axis=1, keepdims=True)  # stereo song, mono device
             if offset:
                 spans = [type(s)(s.offset + offset, s.frames, s.start, s.end) for s in spans]
             if self.metronome_on:

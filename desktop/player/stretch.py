@@ -20,7 +20,7 @@ class Stretcher(Protocol):
     name: str
 
     def process(self, samples: np.ndarray, sample_rate: int, speed: float, semitones: int) -> np.ndarray:
-        """Mono float32 in, mono float32 out of about ``len(samples) / speed`` samples."""
+        """(frames, channels) float32 in, (about frames / speed, channels) float32 out."""
 
 
 class LibrosaStretcher:
@@ -29,12 +29,12 @@ class LibrosaStretcher:
     def process(self, samples: np.ndarray, sample_rate: int, speed: float, semitones: int) -> np.ndarray:
         import librosa
 
-        out = samples.astype(np.float32)
+        out = np.ascontiguousarray(samples.astype(np.float32).T)  # librosa wants (channels, frames)
         if semitones:
             out = librosa.effects.pitch_shift(out, sr=sample_rate, n_steps=semitones)
         if speed != 1.0:
             out = librosa.effects.time_stretch(out, rate=speed)
-        return out.astype(np.float32, copy=False)
+        return np.ascontiguousarray(out.T, dtype=np.float32)
 
 
 def default_stretcher() -> Stretcher:

@@ -285,3 +285,56 @@ def test_a_broken_file_reports_an_error_and_keeps_the_player_usable(tmp_path, cl
     player.load_file(str(bad)).join(10)
     assert player.error.startswith("Cannot play this file")
     assert player.play() is False
+
+
+def test_stereo_songs_play_in_stereo(clock):
+    left, right = tone(0.5, 440.0, RATE), tone(0.5, 1000.0, RATE)
+    player, output = make_player(np.stack([left, right], axis=1), clock)
+    assert player.channels == 2
+    player.play()
+    block = output.pull(2000)
+    assert np.allclose(block[:, 0], left[:2000]) and np.allclose(block[:, 1], right[:2000])
+
+
+def test_a_stereo_song_on_a_mono_device_is_mixed_down(clock):
+    left, right = tone(0.5, 440.0, RATE), tone(0.5, 1000.0, RATE)
+    player, output = make_player(np.stack([left, right], axis=1), clock, channels=1)
+    player.play()
+    block = output.pull(1000)
+    assert np.allclose(block[:, 0], (left[:1000] + right[:1000]) / 2, atol=1e-6)
+
+
+def test_a_stereo_file_is_decoded_with_both_channels(tmp_path, clock):
+    import soundfile as sf
+
+    rate = 22_050
+    left, right = tone(1.0, 300.0, rate), tone(1.0, 1200.0, rate)
+    path = tmp_path / "stereo.flac"
+    sf.write(path, np.stack([left, right], axis=1), rate)
+    output = FakeOutput()
+    player = Player(output, time_fn=clock)
+    player.load_file(str(path)).join(10)
+    assert player.channels == 2 and player.sample_rate == rate
+    player.play()
+    block = output.pull(4096)
+    assert dominant_frequency(block[:, 0], rate) == pytest.approx(300.0, abs=10)
+    assert dominant_frequency(block[:, 1], rate) == pytest.approx(1200.0, abs=10)
+
+
+def test_transposed_stereo_keeps_its_channels_apart(clock):
+    rate = 22_050
+    left, right = tone(3.0, 440.0, rate), tone(3.0, 1000.0, rate)
+    player, output = make_player(np.stack([left, right], axis=1), clock, rate=rate)
+    player.set_transpose(12)
+    player.play()
+    blocks = []
+    deadline = time.monotonic() + 60
+    while sum(len(b) for b in blocks) < rate and time.monotonic() < deadline:
+        block = output.pull(1024)
+        if np.any(block):
+            blocks.append(block)
+        time.sleep(0.001)
+    audio = np.concatenate(blocks)[:8192]
+    assert dominant_frequency(audio[:, 0], rate) == pytest.approx(880.0, rel=0.03)
+    assert dominant_frequency(audio[:, 1], rate) == pytest.approx(2000.0, rel=0.03)
+    player.close()
