@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import logging
 import logging.handlers
+import os
 import signal
 import sys
 import threading
@@ -23,6 +24,7 @@ from moss_music.paths import DataDir
 from worker import slots
 from worker.app import LANES, QueueControl, lane_queue, queue_description
 from worker.heartbeat import Heartbeat, recover_stale_jobs, redispatch_lost_jobs
+from worker.lifeline import Lifeline
 from worker.runner import JobRunner, warm_up
 from worker.settings import register_extra_backends
 from worker.tasks import set_runner
@@ -97,15 +99,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--workers", type=int, default=1, help="worker threads in this process")
     parser.add_argument("--warm-up", action="append", default=[], metavar="BACKEND",
                         help="build this backend and run it on a second of silence at start (repeatable)")
+    parser.add_argument("--parent-pid", type=int, metavar="PID",
+                        help="stop when this process (the launcher) is gone (see worker.lifeline)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    runner: JobRunner | None = None
+    lifeline = None
+    if args.parent_pid:
+        lifeline = Lifeline(args.parent_pid, stop=lambda: os.kill(os.getpid(), signal.SIGTERM),
+                            last_words=lambda: _hand_back_running(runner))
+        lifeline.install()
     data_dir = DataDir.resolve(args.home)
     register_extra_backends()
     # One GPU consumer per data dir: two would each load the model and fight over VRAM.
-    slot = slots.ConsumerSlot.acquire(data_dir, args.lane, max_slots=1 if args.lane == "gpu" else slots.MAX_SLOTS)
+    slot = slots.ConsumerSlot.acquire(data_dir, args.lane, max_slots=1 if args.lane == "gpu" else slots.MAX_SLOTS,
+                                      parent_pid=args.parent_pid)
     if slot is None:
         print(f"a {args.lane} consumer already runs for {data_dir.root}", file=sys.stderr)
         return EXIT_SLOT_TAKEN
@@ -140,13 +151,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         runner.stopping.set()
         if heartbeat.is_alive():
             heartbeat.stop()
-        for job_id in list(runner.active):
-            runner.requeue(job_id, "waiting (the worker was stopped)", crashed=False)
+        _hand_back_running(runner)
         set_runner(None)
         library.close()
         slot.release()
+        if lifeline is not None:
+            lifeline.finished()
         log.info("consumer %s stopped", slot.worker_id)
     return 0
+
+
+def _hand_back_running(runner: JobRunner | None) -> None:
+    """Running jobs go back to the queue for the next consumer (not counted as a crash)."""
+    if runner is None:
+        return
+    for job_id in list(runner.active):
+        try:
+            runner.requeue(job_id, "waiting (the worker was stopped)", crashed=False)
+        except Exception:  # noqa: BLE001 - the next consumer takes it back as a crashed job
+            log.warning("job %s: could not hand it back to the queue", job_id, exc_info=True)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ started when it exits.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -29,6 +30,9 @@ MAX_QUICK_CRASHES = 3
 WARM_UP_BACKEND = "dsp"
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 """The folder holding the ``worker`` package, put on the consumers' PYTHONPATH."""
+
+
+log = logging.getLogger("worker.launcher")
 
 
 class ConsumerStartError(RuntimeError):
@@ -69,6 +73,7 @@ class ConsumerLauncher:
     def ensure_running(self) -> bool:
         """Start consumers for the lanes nobody serves; True if it started any."""
         with filelock.FileLock(slots.run_dir(self.data_dir) / "launcher.lock", timeout=READY_TIMEOUT_S * 2):
+            self.stop_strays()
             missing = [lane for lane, up in self.lane_status().items() if not up]
             if not missing:
                 return False
@@ -82,6 +87,7 @@ class ConsumerLauncher:
         """
         from moss_music.library import Library
 
+        self.stop_strays()
         Library.open(self.data_dir).close()  # migrate once here, not racing in every consumer
         started = []
         for lane in lanes or self.lanes:
@@ -113,7 +119,8 @@ class ConsumerLauncher:
     def _spawn(self, lane: str, replace: int | None = None) -> _Child:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PACKAGE_ROOT), env.get("PYTHONPATH")) if p)
-        command = [sys.executable, "-m", "worker.consumer", "--home", str(self.data_dir.root), "--lane", lane]
+        command = [sys.executable, "-m", "worker.consumer", "--home", str(self.data_dir.root), "--lane", lane,
+                   "--parent-pid", str(os.getpid())]
         if self.warm_up and lane == "cpu":
             command += ["--warm-up", WARM_UP_BACKEND]
         output = None if self.inherit_output else open(self._output_path(), "ab")  # noqa: SIM115
@@ -150,6 +157,14 @@ class ConsumerLauncher:
             raise ConsumerStartError(f"consumers {sorted(waiting)} did not start within {READY_TIMEOUT_S:.0f} s")
 
     # -- stopping --------------------------------------------------------------------------------
+
+    def stop_strays(self) -> list[int]:
+        """Stop consumers whose launcher died without stopping them (see ``worker.lifeline``); returns pids."""
+        stopped = slots.stop_strays(self.data_dir)
+        if stopped:
+            log.warning("stopped %d consumer(s) left behind by a launcher that is gone: pids %s", len(stopped),
+                        " ".join(map(str, stopped)))
+        return stopped
 
     def stop(self, timeout: float = STOP_TIMEOUT_S) -> None:
         """Stop the consumers this launcher started: running jobs go back to the queue."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import time
 import uuid
@@ -49,6 +50,7 @@ class SlotRecord:
     pid: int
     started: float
     heartbeat: float
+    parent_pid: int | None = None
 
     @property
     def name(self) -> str:
@@ -58,8 +60,10 @@ class SlotRecord:
 class ConsumerSlot:
     """The slot this consumer process holds while it lives."""
 
-    def __init__(self, data_dir: DataDir, lane: str, slot: int, lock: filelock.FileLock) -> None:
+    def __init__(self, data_dir: DataDir, lane: str, slot: int, lock: filelock.FileLock,
+                 parent_pid: int | None = None) -> None:
         self.data_dir, self.lane, self.slot, self._lock = data_dir, lane, slot, lock
+        self.parent_pid = parent_pid
         self.worker_id = f"{HOST}/{lane}-{slot}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
         self.record_path = run_dir(data_dir) / f"{self.name}.json"
         self.started = time.time()
@@ -70,8 +74,10 @@ class ConsumerSlot:
         return f"{self.lane}-{self.slot}"
 
     @classmethod
-    def acquire(cls, data_dir: DataDir, lane: str, max_slots: int = MAX_SLOTS) -> ConsumerSlot | None:
-        """The first free slot of ``lane`` (None if ``max_slots`` are taken)."""
+    def acquire(cls, data_dir: DataDir, lane: str, max_slots: int = MAX_SLOTS,
+                parent_pid: int | None = None) -> ConsumerSlot | None:
+        """The first free slot of ``lane`` (None if ``max_slots`` are taken); ``parent_pid`` is the launcher's,
+        recorded so a later launcher can tell a stray (its launcher gone) from a consumer someone still owns."""
         folder = run_dir(data_dir)
         for slot in range(1, max_slots + 1):
             lock = _lock(folder / f"{lane}-{slot}.lock")
@@ -80,7 +86,7 @@ class ConsumerSlot:
                 lock.acquire(timeout=SLOT_WAIT_S)
             except filelock.Timeout:
                 continue
-            return cls(data_dir, lane, slot, lock)
+            return cls(data_dir, lane, slot, lock, parent_pid)
         return None
 
     def touch(self) -> None:
@@ -95,7 +101,7 @@ class ConsumerSlot:
 
     def _write_record(self) -> None:
         record = {"lane": self.lane, "slot": self.slot, "worker_id": self.worker_id, "pid": os.getpid(),
-                  "started": self.started}
+                  "parent_pid": self.parent_pid, "started": self.started}
         tmp = self.record_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(record), encoding="utf-8")
         os.replace(tmp, self.record_path)
@@ -111,22 +117,101 @@ def _held(path: Path) -> bool:
     return False
 
 
-def live_consumers(data_dir: DataDir, lane: str | None = None) -> list[SlotRecord]:
-    """Consumers on this host whose slot lock is held and whose heartbeat is fresh."""
+def _held_records(data_dir: DataDir) -> list[SlotRecord]:
+    """Records of slots whose lock is held (their consumer lives, maybe hung)."""
     found = []
     for path in sorted(run_dir(data_dir).glob("*.json")):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             beat = path.stat().st_mtime
-        except (OSError, ValueError):
+            record = SlotRecord(data["lane"], int(data["slot"]), data["worker_id"], int(data["pid"]),
+                                float(data["started"]), beat, data.get("parent_pid"))
+        except (OSError, ValueError, KeyError, TypeError):
             continue
-        if lane and data.get("lane") != lane:
-            continue
-        if time.time() - beat > STALE_AFTER_S or not _held(path.with_suffix(".lock")):
-            continue
-        found.append(SlotRecord(data["lane"], int(data["slot"]), data["worker_id"], int(data["pid"]),
-                                float(data["started"]), beat))
+        if _held(path.with_suffix(".lock")):
+            found.append(record)
     return found
+
+
+def live_consumers(data_dir: DataDir, lane: str | None = None) -> list[SlotRecord]:
+    """Consumers on this host whose slot lock is held and whose heartbeat is fresh."""
+    return [record for record in _held_records(data_dir)
+            if (not lane or record.lane == lane) and time.time() - record.heartbeat <= STALE_AFTER_S]
+
+
+def stray_consumers(data_dir: DataDir) -> list[SlotRecord]:
+    """Consumers still holding a slot although the process that started them is gone.
+
+    Linux and the consumer's own watchdog normally end them within seconds; this finds the rest
+    (a consumer hung in native code, a platform without a parent-death signal). Consumers started
+    by hand (no recorded parent) are never strays.
+    """
+    return [record for record in _held_records(data_dir)
+            if record.parent_pid and _process_alive(record.pid) and not _is_child_of(record.pid, record.parent_pid)]
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _is_child_of(pid: int, parent_pid: int) -> bool:
+    """Is ``parent_pid`` alive and still ``pid``'s parent? (Without /proc: is it alive at all.)"""
+    if not _process_alive(parent_pid):
+        return False
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    # Fields after the parenthesised command name: state, ppid, ...
+    return int(stat.rpartition(")")[2].split()[1]) == parent_pid
+
+
+def stop_strays(data_dir: DataDir, timeout: float = 5.0) -> list[int]:
+    """Stop stray consumers (SIGTERM, then SIGKILL after ``timeout``) and wait until their slots are free;
+    returns their pids.
+
+    Their running jobs go back to the queue: by the consumer itself when it stops in time, else by the next
+    consumer's sweep (the slot lock dies with the process).
+    """
+    strays = [record for record in stray_consumers(data_dir) if _looks_like_consumer(record.pid)]
+    folder = run_dir(data_dir)
+
+    def wait_for_slots(seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
+        while any(_held(folder / f"{record.name}.lock") for record in strays):
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
+    for record in strays:
+        _signal(record.pid, signal.SIGTERM)
+    if not wait_for_slots(timeout):
+        for record in strays:
+            _signal(record.pid, getattr(signal, "SIGKILL", signal.SIGTERM))
+        wait_for_slots(timeout)
+    return [record.pid for record in strays]
+
+
+def _looks_like_consumer(pid: int) -> bool:
+    """Guard against a recycled pid: on Linux the command line must name the consumer module."""
+    try:
+        return b"worker.consumer" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return not Path("/proc").is_dir()
+
+
+def _signal(pid: int, signum: int) -> None:
+    try:
+        os.kill(pid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def liveness(data_dir: DataDir) -> Callable[[str], bool | None]:

@@ -44,13 +44,18 @@ def run(args, ctx) -> int:
     if args.cpu_workers < 1:
         raise UsageError("--cpu-workers must be at least 1")
     launcher = ConsumerLauncher(ctx.data_dir, lanes, args.cpu_workers, inherit_output=True)
+    for pid in launcher.stop_strays():
+        ctx.error(f"stopped a consumer left behind by a worker that is gone (pid {pid})")
     if "gpu" in lanes and launcher.lane_status().get("gpu"):
         ctx.error("a gpu consumer already runs for this data dir; starting the other lanes only")
         lanes = tuple(lane for lane in lanes if lane != "gpu")
         if not lanes:
             return EXIT_OK
     ctx.library  # noqa: B018 - open (and migrate) the library once before the consumers start
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    # Terminated or hung up (terminal closed): stop the consumers as on Ctrl-C, handing their jobs back.
+    for signum in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if signum is not None:
+            signal.signal(signum, _raise_interrupt)
     try:
         pids = launcher.start(lanes)
         print(f"moss-music worker: lanes {', '.join(_lane_label(lane, args.cpu_workers) for lane in lanes)} "
