@@ -267,3 +267,34 @@ def test_the_demo_song_opens_analysed(qtbot, library, tmp_path):
         assert view.details.ask_button.isEnabled() is False, "no model here: Ask says why"
     finally:
         dispose(view)
+
+
+def test_unsynced_lyrics_from_the_file_tags_stay_untimed(qtbot, library, tmp_path):
+    track = add_demo_track(library, tmp_path / "tagged", name="tagged.flac",
+                           tags={"lyrics": "line from the tag\nanother tagged line"})
+    view = open_view(qtbot, library, track)
+    try:
+        view.import_lyrics(None)
+        qtbot.waitUntil(lambda: view.doc.annotations.lyrics[0].text == "line from the tag", timeout=WAIT_MS)
+        assert view.doc.untimed_lines == 2, "evenly spread from 0:00 by the reader: shown untimed instead"
+    finally:
+        dispose(view)
+
+
+def test_metronome_and_count_in_are_heard_through_the_view(qtbot, view, output):
+    import numpy as np
+
+    view.seek(0.0)
+    view.practice.count_in.setCurrentIndex(1)  # one bar
+    view.practice.metronome.setChecked(True)
+    view.toggle_play()
+    assert view.player.state == "count-in"
+    rate = view.player.sample_rate
+    beat = 0.5  # 120 BPM
+    audio = np.concatenate([output.pull(1024) for _ in range(int(4 * beat * rate / 1024))])
+    onsets = np.flatnonzero(np.abs(np.diff(audio[:, 0])) > 0.05)
+    starts = [onsets[0]] + [b for a, b in zip(onsets, onsets[1:], strict=False) if b - a > 0.2 * rate]
+    assert len(starts) >= 4, "four count-in clicks before the song"
+    assert np.diff(starts[:4]) == pytest.approx([beat * rate] * 3, abs=0.01 * rate)
+    assert np.allclose(audio[:, 0], audio[:, 1]), "clicks in both channels"
+    view.toggle_play()
