@@ -15,7 +15,7 @@ from moss_music.analysis.registry import backend_options, cli_options
 from moss_music.annotations import TrackAnnotations
 from moss_music.annotations.chords import display_name
 from moss_music.audio import AudioError
-from moss_music.cli.context import EXIT_FAILURES, EXIT_OK, UsageError
+from moss_music.cli.context import EXIT_FAILURES, EXIT_OK, UsageError, output_target
 from moss_music.library import TrackNotFound
 from moss_music.settings import read_settings
 
@@ -57,8 +57,8 @@ def run(args, ctx) -> int:
     if unknown:
         raise UsageError(f"backend {args.backend} has no task {', '.join(unknown)} "
                          f"(it offers: {', '.join(analyzer_class.tasks)})")
-    if args.jams and len(args.paths) > 1 and not Path(args.jams).is_dir():
-        Path(args.jams).mkdir(parents=True, exist_ok=True)
+    if args.jams:  # checked before any analysis: a bad path is one clear line, not a late traceback
+        output_target(args.jams, "--jams", folder=len(args.paths) > 1 or Path(args.jams).is_dir())
     params = {"question": args.question} if args.question else {}
     if getattr(args, "queue", False):  # the option exists when the worker is installed (worker.commands)
         return args.queue_handler(args, ctx, tasks, params, analyzer_options(args))

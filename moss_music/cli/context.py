@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import sys
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from moss_music.paths import DataDir
@@ -40,6 +42,31 @@ def printable(text: str) -> str:
     """
     return _UNPRINTABLE.sub(lambda m: _NAMED_ESCAPES.get(m.group(), f"\\u{ord(m.group()):04x}"
                                                          if ord(m.group()) > 0xff else f"\\x{ord(m.group()):02x}"), text)
+
+
+def output_target(path: str, option: str, *, folder: bool) -> Path:
+    """Check an output path before any work is done: a folder is created, a file's folder must exist.
+
+    Raises UsageError with one line naming the option, the path and what is wrong, so a typo in
+    ``--jams`` is found before minutes of analysis rather than as a traceback after them.
+    """
+    if not path.strip():
+        raise UsageError(f"{option} is empty: give a {'folder' if folder else 'file'} to write to")
+    target = Path(path).expanduser()
+    where = target if folder else target.parent
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        blocker = next((p for p in (where, *where.parents) if p.exists() and not p.is_dir()), where)
+        raise UsageError(f"cannot write {option} {printable(path)}: {printable(str(blocker))} is a file, "
+                         f"not a folder") from None
+    except OSError as error:
+        raise UsageError(f"cannot write {option} {printable(path)}: {error.strerror or error}") from None
+    if folder and not target.is_dir() or not folder and target.is_dir():
+        raise UsageError(f"cannot write {option} {printable(path)}: it is a {'file' if folder else 'folder'}")
+    if not os.access(where, os.W_OK):
+        raise UsageError(f"cannot write {option} {printable(path)}: {printable(str(where))} is not writable")
+    return target
 
 
 def finite_json(data: Any) -> Any:

@@ -148,3 +148,17 @@ def test_reading_a_flac_with_40000_comments_is_linear(tmp_path):
     # Was 48.8 s (quadratic); linear is well under a second. A generous bound, not a benchmark.
     assert time.perf_counter() - started < 10
     assert tags.title == "Still found"
+
+
+def test_a_bad_jams_path_is_refused_before_any_analysis(tmp_path, capsys):
+    home = str(tmp_path / "home")
+    song = write_song(tmp_path / "song.wav", seconds=0.5)
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    for target, expected in ((str(blocker / "x.jams"), "is a file, not a folder"),
+                             ("/proc/no/such/x.jams", "cannot write --jams")):
+        rc, out, err = run_cli(capsys, "--home", home, "analyze", str(song), "--jams", target)
+        assert rc == 2 and expected in err and len(err.strip().splitlines()) == 1, err
+        assert out == ""
+    _, listed, _ = run_cli(capsys, "--home", home, "tracks", "--json")
+    assert strict_json(listed) == []  # nothing was analysed or even added
