@@ -9,7 +9,7 @@ from __future__ import annotations
 from moss_music.annotations import TrackAnnotations
 from moss_music.export.base import ExportOptions, TrackInfo, Writer
 from moss_music.export.naming import key_name, meter, tempo_bpm, track_end
-from moss_music.export.pdf_fonts import INSTALL_HINT, FontPlan, plan_fonts
+from moss_music.export.pdf_fonts import INSTALL_HINT, FontPlan, is_wide, plan_fonts
 from moss_music.export.sheet import SheetLine, sheet_blocks
 
 MIN_CELL = 8
@@ -51,6 +51,11 @@ def leadsheet_lines(annotations: TrackAnnotations, info: TrackInfo, options: Exp
     return rows
 
 
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a monospaced layout: two for each CJK or full-width character."""
+    return sum(2 if is_wide(ch) else 1 for ch in text)
+
+
 def chord_chart(bars: list[list[str]], per_line: int) -> list[str]:
     """'| Am      | F       |' rows, every cell as wide as the widest so the bar lines stack."""
     if not bars:
@@ -63,16 +68,20 @@ def chord_chart(bars: list[list[str]], per_line: int) -> list[str]:
 
 
 def chords_over_lyrics(line: SheetLine) -> tuple[str, str]:
-    """Two rows; where chord names crowd, the lyric row is widened so each name sits on its word."""
+    """Two rows; where chord names crowd, the lyric row is widened so each name sits on its word.
+
+    Columns are display columns (a CJK character takes two), so the chords stay over their words in a
+    terminal and in the PDF's monospaced fonts.
+    """
     chords, lyric = "", ""
     cursor = 0
     for column, name in line.chords:
         column = min(column, len(line.text) + 1)
         lyric += line.text[cursor:column]
         cursor = column
-        if len(chords) > len(lyric):
-            lyric += " " * (len(chords) - len(lyric))
-        chords += " " * (len(lyric) - len(chords)) + name + " "
+        if display_width(chords) > display_width(lyric):
+            lyric += " " * (display_width(chords) - display_width(lyric))
+        chords += " " * (display_width(lyric) - display_width(chords)) + name + " "
     lyric += line.text[cursor:]
     return chords.rstrip(), lyric.rstrip()
 
@@ -120,7 +129,7 @@ class LeadSheetPdfWriter(Writer):
             shown = plan.missing[:MAX_MISSING_SHOWN] + ("…" if len(plan.missing) > MAX_MISSING_SHOWN else "")
             self.warn(f"no installed font has {len(plan.missing)} of the characters ({shown}); they print as "
                       f"blanks or boxes — {INSTALL_HINT}")
-        widest = max((len(text) for style, text in rows if style != "title"), default=40)
+        widest = max((display_width(text) for style, text in rows if style != "title"), default=40)
         usable_mm = pdf.w - 30
         # Monospaced glyphs are 0.6 em wide: pick the size that fits the widest line, within 7..11 pt.
         size = min(11.0, max(7.0, usable_mm / (widest * 0.6) * 72 / 25.4))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,11 @@ MONO_FONTS = (
     ("LiberationMono-Regular.ttf", "LiberationMono-Bold.ttf"),
     ("consola.ttf", "consolab.ttf"),
     ("Menlo.ttc", "Menlo.ttc"),
+)
+# Monospaced fonts whose wide (CJK) glyphs are exactly two Latin columns: the main font when the text has such
+# characters, so chords stay over their words. (regular file, bold file, family inside the collections)
+WIDE_MONO_FONTS = (
+    ("NotoSansCJK-Regular.ttc", "NotoSansCJK-Bold.ttc", "Noto Sans Mono CJK SC"),
 )
 # Fallbacks: (file name, family inside a collection or ''), in order of preference.
 FALLBACK_FONTS = (
@@ -67,16 +73,29 @@ class FontPlan:
     """Characters of the text that no chosen font has a glyph for (in order of first use)."""
 
 
+def is_wide(ch: str) -> bool:
+    """True for characters a monospaced layout gives two columns (CJK ideographs, kana, Hangul, full-width)."""
+    return unicodedata.east_asian_width(ch) in ("W", "F")
+
+
 def plan_fonts(text: str) -> FontPlan:
-    """The main font and just the fallbacks this text needs; what stays uncovered is in ``missing``."""
-    regular, bold = find_mono_font()
+    """The main font and just the fallbacks this text needs; what stays uncovered is in ``missing``.
+
+    Text with wide characters is set in a CJK monospaced font when one is installed (its wide glyphs
+    are two columns, so the layout's columns hold); otherwise in DejaVu Sans Mono or the like.
+    """
+    regular, bold = find_wide_mono_font() if any(is_wide(ch) for ch in text) else (None, None)
+    if regular is None:
+        regular, bold = find_mono_font()
     needed = {ch for ch in text if not ch.isspace() and ord(ch) >= 32}
     if regular is not None:
         needed -= {chr(code) for code in coverage(regular) if chr(code) in needed}
     fallbacks = []
-    for font in installed_fallbacks():
+    for font in (*[f for f in find_mono_font()[:1] if f is not None], *installed_fallbacks()):
         if not needed:
             break
+        if font == regular:
+            continue
         covered = {ch for ch in needed if ord(ch) in coverage(font)}
         if covered:
             fallbacks.append(font)
@@ -98,6 +117,17 @@ def find_mono_font() -> tuple[FontFile | None, FontFile | None]:
         if regular is not None:
             bold = find_font_file(bold_name)
             return FontFile(str(regular)), FontFile(str(bold)) if bold else None
+    return None, None
+
+
+@functools.lru_cache(maxsize=1)
+def find_wide_mono_font() -> tuple[FontFile | None, FontFile | None]:
+    for regular_name, bold_name, family in WIDE_MONO_FONTS:
+        regular, bold = find_font_file(regular_name), find_font_file(bold_name)
+        index = _collection_index(regular, family) if regular else None
+        if regular is not None and index is not None:
+            bold_index = _collection_index(bold, family) if bold else None
+            return FontFile(str(regular), index), FontFile(str(bold), bold_index) if bold_index is not None else None
     return None, None
 
 

@@ -202,3 +202,23 @@ def test_lead_sheet_pdf_export_prints_no_font_tool_chatter(data_dir, analysed_tr
     assert result.returncode == 0, result.stderr
     chatter = [row for row in result.stderr.splitlines() if "fontTools" in row or "alembic" in row]
     assert not chatter, chatter[:5]
+
+
+def test_chords_stay_over_cjk_words_counting_two_columns_each():
+    from moss_music.export.leadsheet import display_width
+
+    line = LyricLine(0, 4, "我爱你 你好 世界", [Word(0, 1, "我爱你"), Word(1, 2, "你好"), Word(2, 4, "世界")])
+    placed = place_chords(line, [Chord(0, 1, "C"), Chord(1, 2, "G"), Chord(2, 4, "A:min")], ExportOptions())
+    chords, lyric = chords_over_lyrics(placed)
+    assert chords == "C      G    Am"
+    assert display_width(lyric[:4]) == chords.index("G") and display_width(lyric[:7]) == chords.index("Am")
+
+
+def test_cjk_lead_sheet_pdf_is_set_in_a_cjk_monospaced_font(annotations):
+    from moss_music.export.pdf_fonts import find_wide_mono_font
+
+    if find_wide_mono_font()[0] is None:
+        pytest.skip("no CJK monospaced font installed (Debian: fonts-noto-cjk)")
+    annotations.lyrics.append(LyricLine(20.0, 22.0, "我爱你"))
+    _, fonts = _pdf_text(render("leadsheet-pdf", annotations))
+    assert any("NotoSansMonoCJK" in font for font in fonts)
