@@ -233,7 +233,12 @@ class _Id3Map:
 
     @staticmethod
     def snapshot(tags) -> dict[str, str]:
-        return {key: repr(frame) for key, frame in (tags.items() if tags is not None else [])}
+        """Every frame as mutagen reads it, plus the raw bytes of frames it does not know (kept as they are)."""
+        result = {key: repr(frame) for key, frame in (tags.items() if tags is not None else [])}
+        unknown = getattr(tags, "unknown_frames", None)
+        if unknown:
+            result["(frames mutagen does not know)"] = repr(sorted(unknown))
+        return result
 
     def save(self, audio) -> None:
         audio.save(v2_version=self.version, v23_sep=ID3V23_SEPARATOR)

@@ -117,3 +117,31 @@ def test_language_must_be_three_ascii_letters(language):
 
 def test_language_is_stored_lower_case():
     assert TagOptions(language="DEU").language == "deu"
+
+
+def _with_unknown_frame(path):
+    """An ID3v2.3 tag holding a frame mutagen does not know ('XMSS'), as niche taggers write them."""
+    import struct
+
+    write_song(path, seconds=2.0)
+    data = b"\x00private data of another tagger"
+    frame = b"XMSS" + struct.pack(">I", len(data)) + b"\x00\x00" + data
+    title = b"TIT2" + struct.pack(">I", 6) + b"\x00\x00" + b"\x00Hello"
+    body = title + frame + b"\x00" * 64
+    size = len(body)
+    syncsafe = bytes([(size >> 21) & 0x7F, (size >> 14) & 0x7F, (size >> 7) & 0x7F, size & 0x7F])
+    path.write_bytes(b"ID3\x03\x00\x00" + syncsafe + body + path.read_bytes())
+    return path, frame
+
+
+def test_frames_mutagen_does_not_know_survive_or_the_write_is_refused(tmp_path, annotations):
+    song, frame = _with_unknown_frame(tmp_path / "niche.mp3")
+    assert write_tags(song, annotations, TagOptions()).written  # v2.3 kept: mutagen writes them back
+    assert frame in song.read_bytes() and ID3(song)["TIT2"].text == ["Hello"]
+    before = song.read_bytes()
+    try:
+        write_tags(song, annotations, TagOptions(id3_version="2.4"))
+    except TagWriteError as refused:
+        assert "other tags" in str(refused) and song.read_bytes() == before
+    else:
+        assert frame[10:] in song.read_bytes()
