@@ -1,12 +1,16 @@
 """Shared-prefix engine vs one full prompt per task (the reference inference's way), on one 4-minute input.
 
 CPU (default): the tiny test checkpoint. ``--full-size`` on a CUDA GPU: the
-released architecture (Qwen3-8B decoder, 32-layer encoder) with random bf16
-weights; adds encoder time, decode tokens/s at batch 1 and batch N, and peak
-GPU memory. Prints a table and writes benchmarks/out/model_engine[_full].json.
+released architecture (Qwen3-8B decoder, 32-layer encoder) built directly in
+bf16 with random weights (18.2 GB, so a 24 GB card runs it); adds encoder time,
+decode tokens/s at batch 1 and batch N, seconds per song for the 5 tasks, and
+peak GPU memory of each path: the shared prefix (one prefix KV cache that every
+task attends to) against one prompt per task. Prints a table and writes
+benchmarks/out/model_engine[_full].json.
 
     python benchmarks/model_engine.py                     # CPU, tiny checkpoint
     python benchmarks/model_engine.py --full-size --device cuda
+    python benchmarks/model_engine.py --full-size --device cuda --seconds 600 --new-tokens 256
 """
 
 from __future__ import annotations
@@ -55,10 +59,15 @@ def load_model(args, folder: Path):
         "vocab_size": 151936, "hidden_size": 4096, "intermediate_size": 12288, "num_hidden_layers": 36,
         "num_attention_heads": 32, "num_key_value_heads": 8, "head_dim": 128, "max_position_embeddings": 40960,
         "rope_theta": 1000000.0})
-    config._attn_implementation = "sdpa"
+    config._attn_implementation = "sdpa"  # what the loader picks without flash-attn
     torch.manual_seed(0)
-    with torch.device(args.device):
-        model = MossMusicForConditionalGeneration(config).to(torch.bfloat16).eval()
+    default_dtype = torch.get_default_dtype()
+    torch.set_default_dtype(torch.bfloat16)  # build in bf16: an fp32 copy first would need 36 GB
+    try:
+        with torch.device(args.device):
+            model = MossMusicForConditionalGeneration(config).eval()
+    finally:
+        torch.set_default_dtype(default_dtype)
     processor = MossMusicProcessor(MossMusicProcessor.from_pretrained(folder).tokenizer, ProcessorSettings())
     return model, processor
 
@@ -66,6 +75,16 @@ def load_model(args, folder: Path):
 def sync(device: str) -> None:
     if device.startswith("cuda"):
         torch.cuda.synchronize()
+
+
+def reset_peak(device: str) -> None:
+    if device.startswith("cuda"):
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats()
+
+
+def peak_gb(device: str) -> float | None:
+    return round(torch.cuda.max_memory_allocated() / 1e9, 3) if device.startswith("cuda") else None
 
 
 def run_shared(model, processor, wav, requests, max_batch, device):
@@ -120,12 +139,20 @@ def main() -> int:
         options = SamplingOptions(do_sample=False, max_new_tokens=args.new_tokens)
         requests = [r.__class__(r.name, r.question, options) for r in build_requests(TASKS, {})]
         run_shared(model, processor, synth_song(4.0), requests[:1], 8, args.device)  # warm-up
-        if args.device.startswith("cuda"):
-            torch.cuda.reset_peak_memory_stats()
+        weights = peak_gb(args.device)
+        reset_peak(args.device)
         shared = run_shared(model, processor, wav, requests, len(requests), args.device)
+        shared["peak_gpu_memory_gb"] = peak_gb(args.device)
+        reset_peak(args.device)
         batch1 = run_shared(model, processor, wav, requests[:1], 1, args.device)
+        reset_peak(args.device)
         per_prompt = run_per_prompt(model, processor, wav, requests, args.device)
-        peak = torch.cuda.max_memory_allocated() / 1e9 if args.device.startswith("cuda") else None
+        per_prompt["peak_gpu_memory_gb"] = peak_gb(args.device)
+        peak = max(v for v in (shared["peak_gpu_memory_gb"], per_prompt["peak_gpu_memory_gb"]) if v is not None) \
+            if args.device.startswith("cuda") else None
+        kv_per_token = 2 * model.config.language_config.num_hidden_layers \
+            * model.config.language_config.num_key_value_heads * model.config.language_config.head_dim \
+            * next(model.parameters()).element_size()
 
     target = 1.2 * (shared["prefix_tokens"] + shared["suffix_tokens"])
     result = {
@@ -138,7 +165,11 @@ def main() -> int:
         "prefill_token_ratio_per_prompt_over_shared": per_prompt["prefill_tokens"] / shared["prefill_tokens"],
         "prefill_target_tokens": target, "prefill_target_met": shared["prefill_tokens"] <= target,
         "speedup_wall": per_prompt["wall_seconds"] / shared["wall_seconds"],
-        "peak_gpu_memory_gb": peak,
+        "seconds_per_song_5_tasks": shared["wall_seconds"],
+        "peak_gpu_memory_gb": peak, "gpu_memory_after_warmup_gb": weights,
+        "kv_bytes_per_token": kv_per_token,
+        "prefix_kv_gb_shared_once": shared["prefix_tokens"] * kv_per_token / 1e9,
+        "prefix_kv_gb_if_copied_per_task": len(TASKS) * shared["prefix_tokens"] * kv_per_token / 1e9,
     }
     out_dir = REPO / "benchmarks" / "out"
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -154,7 +185,12 @@ def main() -> int:
     print(f"decode tokens/s: batch {len(TASKS)} {shared['decode_tokens_per_second']:.1f},"
           f" batch 1 {batch1['decode_tokens_per_second']:.1f}")
     print(f"prefill target <= {target:.0f}: {'met' if result['prefill_target_met'] else 'NOT met'};"
-          f" wall speed-up {result['speedup_wall']:.2f}x")
+          f" wall speed-up {result['speedup_wall']:.2f}x; {shared['wall_seconds']:.2f} s per song for {len(TASKS)} tasks")
+    print(f"prefix KV {result['prefix_kv_gb_shared_once']:.3f} GB shared once "
+          f"(a copy per task would be {result['prefix_kv_gb_if_copied_per_task']:.3f} GB)")
+    if peak is not None:
+        print(f"peak GPU memory: shared prefix {shared['peak_gpu_memory_gb']} GB, one prompt per task "
+              f"{per_prompt['peak_gpu_memory_gb']} GB (after warm-up {weights} GB)")
     print(f"saved {path}")
     return 0
 

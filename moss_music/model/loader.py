@@ -20,6 +20,7 @@ from moss_music.model.checkpoint import CheckpointInfo, inspect_checkpoint
 from moss_music.model.device import (
     default_attention,
     free_accelerator_memory,
+    has_module,
     quantization_config,
     resolve_device,
     resolve_dtype,
@@ -58,9 +59,10 @@ def load(folder: str | os.PathLike[str], *, device: str | None = None, dtype: st
          quantization: str | None = None) -> LoadedModel:
     """Check the folder, then load it onto one device.
 
-    Unquantized weights load on the CPU and move with ``.to(device)``: transformers places weights on
-    an accelerator directly only through ``device_map``, which needs ``accelerate``. bitsandbytes
-    quantizes while loading and so needs ``device_map`` (and accelerate, checked with a clear message)."""
+    transformers places weights on an accelerator while reading them only through ``device_map``, which
+    needs ``accelerate``: with it installed the weights go straight to the device; without it they load on
+    the CPU and move with ``.to(device)`` (RAM holds them once). bitsandbytes quantizes while loading and so
+    always needs ``device_map`` (and accelerate, checked with a clear message)."""
     folder = Path(folder).expanduser().resolve()
     resolved_device = resolve_device(device)
     resolved_dtype = resolve_dtype(dtype, resolved_device)
@@ -68,10 +70,13 @@ def load(folder: str | os.PathLike[str], *, device: str | None = None, dtype: st
     processor = MossMusicProcessor.from_pretrained(folder)  # tokenizer problems show before any weight is read
     attention = default_attention(resolved_dtype, resolved_device)
     kwargs: dict[str, Any] = {"dtype": resolved_dtype, "attn_implementation": attention}
+    direct = quant is not None or (resolved_device != "cpu" and has_module("accelerate"))
     if quant is not None:
-        kwargs.update(quantization_config=quant, device_map={"": resolved_device})
+        kwargs["quantization_config"] = quant
+    if direct:
+        kwargs["device_map"] = {"": resolved_device}
     model = MossMusicForConditionalGeneration.from_pretrained(folder, **kwargs)
-    if quant is None and resolved_device != "cpu":
+    if not direct and resolved_device != "cpu":
         model = model.to(resolved_device)
     model.eval()
     return LoadedModel(model, processor, inspect_checkpoint(folder), resolved_device, resolved_dtype,

@@ -101,3 +101,58 @@ def test_same_folder_loads_in_bf16(tiny_dir, tiny):
     logits32 = tiny.model(**inputs).logits
     assert torch.isfinite(logits16).all()
     assert torch.nn.functional.cosine_similarity(logits16.flatten(), logits32.flatten(), dim=0) > 0.99
+
+
+@pytest.mark.parametrize(("accelerate", "quantization"), [(False, None), (True, None), (True, "4bit")])
+def test_gpu_loads_pass_a_device_map_only_when_accelerate_can_take_it(tiny_dir, monkeypatch, accelerate,
+                                                                     quantization):
+    """No GPU here: the device is faked and from_pretrained recorded, to check what transformers would be asked."""
+    from moss_music.model import device as device_policy
+    from moss_music.model import loader
+    from moss_music.model.modeling import MossMusicForConditionalGeneration
+
+    calls: dict = {}
+
+    class Loaded:
+        def to(self, device):
+            calls["moved_to"] = device
+            return self
+
+        def eval(self):
+            return self
+
+    monkeypatch.setattr(loader, "resolve_device", lambda device: "cuda:0")
+    monkeypatch.setattr(loader, "has_module", lambda name: accelerate if name == "accelerate" else True)
+    monkeypatch.setattr(device_policy, "has_module", lambda name: accelerate if name == "accelerate" else True)
+    monkeypatch.setattr(loader, "quantization_config", lambda q, d, dev: {"quantization": q} if q else None)
+    monkeypatch.setattr(MossMusicForConditionalGeneration, "from_pretrained",
+                        classmethod(lambda cls, folder, **kwargs: calls.update(kwargs=kwargs) or Loaded()))
+    loaded = loader.load(tiny_dir, device="cuda", dtype="bf16", quantization=quantization)
+    kwargs = calls["kwargs"]
+    if accelerate:
+        assert kwargs["device_map"] == {"": "cuda:0"} and "moved_to" not in calls
+    else:
+        assert "device_map" not in kwargs and calls["moved_to"] == "cuda:0"
+    assert ("quantization_config" in kwargs) == bool(quantization)
+    assert loaded.device == "cuda:0" and loaded.attention == kwargs["attn_implementation"]
+
+
+def test_quantization_without_accelerate_says_what_to_install(monkeypatch):
+    from moss_music.model import device as device_policy
+
+    monkeypatch.setattr(device_policy, "has_module", lambda name: name != "accelerate")
+    with pytest.raises(RuntimeError, match="needs accelerate: pip install"):
+        device_policy.quantization_config("8bit", torch.bfloat16, "cuda:0")
+
+
+def test_flash_attention_is_chosen_from_the_real_device(monkeypatch):
+    from moss_music.model import device as device_policy
+
+    monkeypatch.setattr(device_policy, "has_module", lambda name: True)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda index=0: (8, 9))
+    assert device_policy.default_attention(torch.bfloat16, "cuda:0") == "flash_attention_2"
+    assert device_policy.default_attention(torch.float32, "cuda:0") == "sdpa"
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda index=0: (7, 5))  # Turing: no FA2
+    assert device_policy.default_attention(torch.float16, "cuda") == "sdpa"
+    assert device_policy.default_attention(torch.bfloat16, "cpu") == "sdpa"

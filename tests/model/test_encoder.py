@@ -46,3 +46,14 @@ def test_attention_never_crosses_a_chunk(encoder):
         b = encoder(changed).features
     assert torch.equal(a[:50], b[:50])
     assert not torch.allclose(a[50:], b[50:])
+
+
+def test_fp16_layers_clamp_instead_of_overflowing_like_the_reference(encoder):
+    import copy
+
+    layer = copy.deepcopy(encoder.layers[0]).half()
+    with torch.no_grad():
+        layer.fc2.bias.fill_(30000.0)  # two residual additions past fp16's 65504
+        x = torch.full((1, 4, encoder.config.d_model), 40000.0, dtype=torch.float16)
+        out = layer(x, torch.ones(1, 4, dtype=torch.bool))
+    assert torch.isfinite(out).all() and out.max() == torch.finfo(torch.float16).max - 1000
