@@ -42,6 +42,7 @@ def test_scan_adds_good_files_lists_bad_ones_and_exits_1(tmp_path, music):
     assert any("empty.mp3" in line and "empty" in line for line in failed_lines)
 
 
+@pytest.mark.slow
 def test_tracks_json_lists_scanned_files_with_stable_keys(tmp_path, music):
     home = tmp_path / "home"
     moss("scan", str(music), home=home, check_rc=1)
@@ -77,6 +78,7 @@ def test_a_clean_folder_scans_with_exit_0(tmp_path):
     moss("scan", str(tmp_path / "music"), home=tmp_path / "home", check_rc=0)
 
 
+@pytest.mark.slow
 def test_usage_errors_exit_2(tmp_path):
     assert moss("no-such-command", home=tmp_path / "home", check_rc=None).returncode == 2
     assert moss(home=tmp_path / "home", check_rc=None).returncode == 2
@@ -84,6 +86,7 @@ def test_usage_errors_exit_2(tmp_path):
     assert "bogus" in result.stderr
 
 
+@pytest.mark.slow
 def test_doctor_reports_each_check_with_advice(tmp_path):
     result = moss("doctor", "--json", home=tmp_path / "home")
     checks = {check["name"]: check for check in json.loads(result.stdout)}
@@ -92,6 +95,7 @@ def test_doctor_reports_each_check_with_advice(tmp_path):
     assert all(check["advice"] for check in checks.values() if check["status"] != "ok")
 
 
+@pytest.mark.slow
 def test_doctor_validates_a_configured_model_folder(tmp_path):
     model = tmp_path / "model"
     model.mkdir()
@@ -103,6 +107,7 @@ def test_doctor_validates_a_configured_model_folder(tmp_path):
     assert checks["model"]["status"] == "fail" and "safetensors" in checks["model"]["detail"]
 
 
+@pytest.mark.slow
 def test_analyze_dsp_writes_jams_stores_the_result_and_reuses_it(tmp_path):
     import jams
 
@@ -119,6 +124,7 @@ def test_analyze_dsp_writes_jams_stores_the_result_and_reuses_it(tmp_path):
     assert json.loads(again.stdout)[0]["cached"] is True
 
 
+@pytest.mark.slow
 def test_analyze_reports_unusable_files_and_exits_1(tmp_path):
     bad = write_corrupt_files(tmp_path / "bad")["corrupt"]
     result = moss("analyze", str(bad), home=tmp_path / "home", check_rc=1)

@@ -106,6 +106,7 @@ def test_tracks_limit_must_be_positive_and_keeps_every_track(tmp_path, capsys):
     assert len(strict_json(run_cli(capsys, "--home", home, "tracks", "--json")[1])) == 3
 
 
+@pytest.mark.slow
 def test_bad_data_folders_give_one_clear_line(tmp_path, capsys):
     not_a_db = tmp_path / "garbage"
     not_a_db.mkdir()

@@ -135,6 +135,7 @@ def test_the_sheet_prints_to_pdf(view, tmp_path):
     assert view.sheet.grid.rows, "the on-screen layout is restored after printing"
 
 
+@pytest.mark.slow
 def test_a_ten_minute_song_prints_on_several_pages(qtbot, library, tmp_path):
     from tests.desktop.track_helpers import FULL_FORM
 

@@ -92,6 +92,7 @@ def test_downloaded_files_are_verified_by_size_and_checksum(tmp_path):
     assert verify(tmp_path, files[:1]) == ["a.safetensors: checksum does not match"]
 
 
+@pytest.mark.slow
 def test_the_gui_entry_point_opens_the_library_and_quits_cleanly(tmp_path):
     import os
     import subprocess

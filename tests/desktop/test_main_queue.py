@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtGui import QAction
 
 from desktop.library.columns import COLUMN_INDEX
@@ -25,6 +26,7 @@ def _job_states(win) -> dict[int, str]:
     return {job.id: job.state for job in win.queue_panel.model.jobs}
 
 
+@pytest.mark.slow
 def test_analyze_from_the_context_menu_runs_on_a_real_consumer(qtbot, window, song_folder, library):
     scan(qtbot, window, song_folder(("Groove", "Ann"), seconds=4.0))
     track_id = track_ids_by_title(library)["Groove"]

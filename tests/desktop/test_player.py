@@ -208,6 +208,7 @@ def test_count_in_clicks_before_the_music_and_holds_the_playhead(clock):
     assert output.pull(10)[0, 0] == pytest.approx(0.25)
 
 
+@pytest.mark.slow
 def test_half_speed_keeps_the_pitch_and_halves_the_clock_rate(clock):
     rate = 22_050
     player, output = make_player(tone(4.0, 440.0, rate), clock, rate=rate)

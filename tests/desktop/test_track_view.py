@@ -312,6 +312,7 @@ def test_the_playhead_is_followed_while_playing(view):
     assert view.timeline.visible_range()[0] == pytest.approx(t0)
 
 
+@pytest.mark.slow
 def test_without_a_sound_card_the_transport_says_so_and_the_clock_still_runs(qtbot, library, track_id):
     player = Player(None, unavailable_reason="Playback unavailable: no audio output device available.")
     view = open_view(qtbot, library, track_id, player=player)

@@ -29,6 +29,7 @@ def test_mediafile_reads_key_bpm_lyrics_and_caption(tagged):
     assert media.title == "Keep Me"
 
 
+@pytest.mark.slow
 def test_kid3_reads_key_bpm_and_lyrics(tagged):
     kid3 = require("kid3-cli")
     listing = run([kid3, "-c", "get", str(tagged)]).stdout

@@ -79,6 +79,7 @@ def test_the_lighter_settings_still_analyse(analyzer):
     assert "key" in result.raw
 
 
+@pytest.mark.slow
 def test_out_of_memory_in_analyze_steps_down_until_it_fits(analyzer, monkeypatch):
     """The CLI path recovers by itself: a (fake, no GPU here) OOM on windows over a minute ends with 60 s windows."""
     import torch

@@ -7,6 +7,8 @@ import signal
 import subprocess
 import sys
 
+import pytest
+
 from moss_music.cli import main
 from tests.audio_fixtures import write_song
 from worker.launcher import PACKAGE_ROOT, ConsumerLauncher
@@ -18,6 +20,7 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
+@pytest.mark.slow
 def test_queue_files_run_a_worker_and_watch_the_jobs_finish(data_dir, library, tmp_path, rms_backend, capsys):
     paths = [str(write_song(tmp_path / f"{name}.wav", seconds=2.0, bpm=bpm)) for name, bpm in (("a", 100), ("b", 130))]
     code, out, err = run_cli(capsys, "analyze", *paths, str(tmp_path / "missing.wav"), "--queue",

@@ -46,6 +46,7 @@ def test_twenty_dsp_jobs_on_generated_audio_complete_on_two_cpu_consumers(librar
         assert (key.tonic, key.mode) == ("A", "minor")
 
 
+@pytest.mark.slow
 def test_after_kill_9_of_a_consumer_a_new_one_finishes_every_job_exactly_once(data_dir, library, launchers,
                                                                             make_tracks, rms_backend):
     track_ids = make_tracks(4)
@@ -67,6 +68,7 @@ def test_after_kill_9_of_a_consumer_a_new_one_finishes_every_job_exactly_once(da
     assert f"job {victim.id}: worker {victim.worker_id} is gone; requeued" in consumer_log(data_dir)
 
 
+@pytest.mark.slow
 def test_cancelling_a_running_job_stops_it_and_the_next_job_runs(library, launchers, make_tracks, rms_backend):
     track_ids = make_tracks(2)
     [long_job] = client.enqueue_analysis(library, track_ids[:1], backend=rms_backend,
@@ -81,6 +83,7 @@ def test_cancelling_a_running_job_stops_it_and_the_next_job_runs(library, launch
     assert client.get_job(library, long_job).progress < 0.5
 
 
+@pytest.mark.slow
 def test_a_paused_queue_starts_nothing_until_resumed(data_dir, library, launchers, make_tracks, rms_backend):
     client.pause_queue(data_dir)
     launchers(("cpu",))
@@ -93,6 +96,7 @@ def test_a_paused_queue_starts_nothing_until_resumed(data_dir, library, launcher
     assert states(library, ids) == ["done", "done"]
 
 
+@pytest.mark.slow
 def test_launcher_starts_consumers_once_and_stopping_returns_the_running_job_to_the_queue(
         data_dir, library, make_tracks, rms_backend):
     app = ConsumerLauncher(data_dir, ("cpu",), cpu_workers=1, warm_up=False)
@@ -116,6 +120,7 @@ def test_launcher_starts_consumers_once_and_stopping_returns_the_running_job_to_
         app.stop()
 
 
+@pytest.mark.slow
 def test_the_gpu_lane_has_one_consumer_that_runs_gpu_jobs(data_dir, library, launchers, make_tracks, rms_backend):
     launchers(("gpu",))
     second = subprocess.run([sys.executable, "-m", "worker.consumer", "--lane", "gpu", "--home", str(data_dir.root)],
