@@ -146,6 +146,44 @@ def _play_for(app: QApplication, view, output: FakeOutput, seconds: float) -> No
     app.processEvents()
 
 
+def _classic_shots(view, shoot) -> None:
+    """The README's track view pictures: mid-song, zoomed to bars, practice settings, details, edit mode."""
+    doc = view.doc
+    view.show_view("lanes")
+    word = doc.annotations.lyrics[5].words[3]
+    view.timeline.fit()
+    view.seek(word.start + 0.05)
+    shoot("mid_song")
+    view.loop_block("sections", 2)
+    view.timeline.zoom_to(word.start - 4.0, word.start + 8.0)
+    view.seek(word.start + 0.05)
+    shoot("zoomed_bars")
+    view.clear_loop()
+    view.timeline.zoom_to(word.start - 20.0, word.start + 25.0)
+    view.practice.capo.setValue(2)
+    view.practice.speed.setValue(80)
+    view.practice.metronome.setChecked(True)
+    view.practice.count_in.setCurrentIndex(1)
+    view.seek(word.start + 0.05)
+    shoot("practice")
+    view.practice.capo.setValue(0)
+    view.practice.speed.setValue(100)
+    view.practice.metronome.setChecked(False)
+    view.practice.count_in.setCurrentIndex(0)
+    view.tabs.setCurrentWidget(view.details)
+    shoot("details")
+    view.set_edit_mode(True)
+    view.edits.rename_section(3, "Verse 2 (rewritten)")
+    view.edits.move_edge("sections", 4, "start", doc.annotations.sections[4].start + 1.2)
+    view.timeline.zoom_to(doc.annotations.sections[3].start - 3, doc.annotations.sections[4].start + 12)
+    view.seek(doc.annotations.sections[4].start - 2.0)
+    shoot("edit_mode")
+    view.set_edit_mode(False)
+    view.edits.stack.undo()
+    view.edits.stack.undo()
+    view.tabs.setCurrentWidget(view.practice)
+
+
 def take_screenshots(app: QApplication, workdir: Path, out: Path) -> list[Path]:
     """The README/issue screenshots, each at 1280x720 and 1440x900 (look at every one)."""
     from moss_music.analysis import get_analyzer_class
@@ -159,10 +197,10 @@ def take_screenshots(app: QApplication, workdir: Path, out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     saved: list[Path] = []
 
-    def shoot(view, name: str, size: tuple[int, int]) -> None:
-        view.resize(*size)
+    def shoot(view, name: str, size: tuple[int, int] | None) -> None:
+        view.resize(*(size or SIZES[-1]))
         _settle(app)
-        path = out / f"track_{name}_{size[0]}x{size[1]}.png"
+        path = out / (f"track_{name}_{size[0]}x{size[1]}.png" if size else f"track_{name}.png")
         view.grab().save(str(path))
         saved.append(path)
 
@@ -182,17 +220,16 @@ def take_screenshots(app: QApplication, workdir: Path, out: Path) -> list[Path]:
         view.seek(doc.annotations.sections[3].start - 1.0)
         view.toggle_play()
         _play_for(app, view, output, 4.0)
-        view.sheet.grid.set_loop(*view.sheet.sheet.bar_range(20, 23)) if False else None
         shoot(view, "chord_sheet", size)
         view.toggle_play()
+        if size == (1440, 900):
+            _classic_shots(view, lambda name, v=view: shoot(v, name, None))
         # Tap-to-sync in progress on untimed lyrics.
         from moss_music.annotations.lyric_sync import untimed_lines
 
         view.show_view("lanes")
         view.edits.replace_lyrics(untimed_lines([line.text for line in doc.annotations.lyrics]), "Import lyrics")
         view.lyric_sync.start()
-        for line in view.doc.annotations.lyrics[:3]:
-            pass
         for t in (doc.annotations.sections[1].start + 0.3, doc.annotations.sections[1].start + 8.2,
                   doc.annotations.sections[1].start + 15.9):
             view.seek(t)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
@@ -184,7 +185,7 @@ class LyricSyncPanel(QFrame):
             if not is_timed(line):
                 item.setForeground(Qt.GlobalColor.gray)
             if i == current:
-                item.setBackground(Qt.GlobalColor.darkCyan)
+                item.setBackground(QColor(theme.SELECTED))
             self.lines.addItem(item)
         if syncing and current >= 0:
             self.lines.scrollToItem(self.lines.item(current), QListWidget.ScrollHint.PositionAtCenter)

@@ -163,7 +163,7 @@ class ChordLaneItem(BlockLaneItem):
             pinned = start < pixels.t0
             priority = -1.0 if pinned else (0.0 if self.on_downbeat(start) else 1.0) - min(end - start, 8) / 100
             candidates.append(Candidate(a, x0, min(rect.right(), right), widths, priority))
-        for placed in place_labels(candidates, padding=5.0, right_limit=right):
+        for placed in place_labels(candidates, padding=3.0, right_limit=right):
             self._draw_name(painter, placed, rects[placed.key])
         self.draw_edit_handles(painter, pixels, QColor(theme.LOOP))
 

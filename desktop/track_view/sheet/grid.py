@@ -47,7 +47,7 @@ class SheetPalette:
     @classmethod
     def screen(cls) -> SheetPalette:
         return cls(QColor(theme.LANE), QColor(theme.RAISED), QColor(theme.BORDER), QColor(theme.TEXT),
-                   QColor(theme.MUTED), QColor("#1f3b3a"), QColor(theme.ACCENT), QColor(245, 196, 81, 60))
+                   QColor(theme.MUTED), QColor(theme.SELECTED), QColor(theme.ACCENT), QColor(245, 196, 81, 60))
 
     @classmethod
     def ink(cls) -> SheetPalette:
