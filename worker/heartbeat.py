@@ -86,5 +86,5 @@ class Heartbeat(threading.Thread):
                 if now >= next_reconcile:
                     next_reconcile = now + RECONCILE_S
                     redispatch_lost_jobs(self.runner)
-            except Exception:
+            except Exception:  # keep beating through a busy database or a Redis hiccup
                 log.warning("heartbeat round failed", exc_info=True)

@@ -123,7 +123,7 @@ class ConsumerLauncher:
                    "--parent-pid", str(os.getpid())]
         if self.warm_up and lane == "cpu":
             command += ["--warm-up", WARM_UP_BACKEND]
-        output = None if self.inherit_output else open(self._output_path(), "ab")  # noqa: SIM115
+        output = None if self.inherit_output else open(self._output_path(), "ab")
         try:
             process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL,
                                        stdout=output, stderr=output, **_detached())

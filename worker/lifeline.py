@@ -110,7 +110,7 @@ class Lifeline(threading.Thread):
         log.warning("the process that started this consumer (pid %s) is gone; stopping", self.parent_pid)
         try:
             self._stop()
-        except Exception:  # noqa: BLE001 - the hard exit below still ends us
+        except Exception:  # the hard exit below still ends us
             log.exception("asking the consumer to stop failed")
 
     def run(self) -> None:

@@ -67,7 +67,7 @@ def warm_up(analyzers: AnalyzerCache, backend: str, seconds: float = 1.0) -> Non
         analyzer = analyzers.get(backend, {})
         rate = getattr(type(analyzer), "sample_rate", None) or 22_050
         analyzer.analyze(AudioData(np.zeros(int(rate * seconds), dtype=np.float32), rate), list(type(analyzer).tasks))
-    except Exception:
+    except Exception:  # only a head start; the first job reports real problems
         log.warning("warming up the %s backend failed", backend, exc_info=True)
         return
     log.info("%s backend warmed up in %.2fs", backend, time.perf_counter() - started)

@@ -117,7 +117,7 @@ class SoundDeviceOutput:
         self.stop()
         sd = self._sd
 
-        def callback(out, frames, time_info, status):
+        def callback(out, frames, time_info, status):  # PortAudio's signature
             if render(out):
                 raise sd.CallbackStop
 

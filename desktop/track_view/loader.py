@@ -126,7 +126,7 @@ class TrackLoader(QObject):
         self._load_peaks()
         try:
             self.backendsReady.emit(backend_summaries(self.library, self.track_id))
-        except Exception:  # noqa: BLE001, S110 - the table stays empty; the lanes matter more
+        except Exception:  # noqa: BLE001 - the table stays empty; the lanes matter more
             pass
 
     def _load_peaks(self) -> None:

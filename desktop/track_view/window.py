@@ -74,6 +74,15 @@ class TrackViewWindow(PlaybackMixin, BlockEditingMixin, LyricsMixin, QWidget):
         self._events.event.connect(self._player_event)
         self._events.devices.connect(self._devices_found)
         self._events.lyricsRead.connect(self._lyrics_read)
+        # Reading the track starts first, so the database and the widgets are worked on at the same time;
+        # its results arrive as queued signals, after this constructor has built what they fill in.
+        self.loader = TrackLoader(library, track_id, self.data_dir, parent=self)
+        self.loader.documentReady.connect(self._document_ready)
+        self.loader.documentFailed.connect(self._document_failed)
+        self.loader.peaksReady.connect(self._peaks_ready)
+        self.loader.peaksFailed.connect(self._peaks_failed)
+        self.loader.backendsReady.connect(self._backends_ready)
+        self.loader.start()
         self._find_output = player is None
         self.player = player or Player(None, unavailable_reason="Looking for an audio output…")
         self.player.add_listener(self._relay_player_event)
@@ -92,13 +101,6 @@ class TrackViewWindow(PlaybackMixin, BlockEditingMixin, LyricsMixin, QWidget):
         self.frame_timer.setInterval(FRAME_MS)
         self.frame_timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.frame_timer.timeout.connect(self.tick)
-        self.loader = TrackLoader(library, track_id, self.data_dir, parent=self)
-        self.loader.documentReady.connect(self._document_ready)
-        self.loader.documentFailed.connect(self._document_failed)
-        self.loader.peaksReady.connect(self._peaks_ready)
-        self.loader.peaksFailed.connect(self._peaks_failed)
-        self.loader.backendsReady.connect(self._backends_ready)
-        self.loader.start()
         if self._find_output:
             self._start_output_search()
         else:
@@ -335,7 +337,7 @@ class TrackViewWindow(PlaybackMixin, BlockEditingMixin, LyricsMixin, QWidget):
 
     # -- closing ---------------------------------------------------------------------------------------------
 
-    def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+    def closeEvent(self, event) -> None:
         self.shutdown()
         super().closeEvent(event)
 

@@ -107,7 +107,7 @@ class MossAnalyzer:
         while True:
             try:
                 return self._analyze_loaded(loaded, audio, tasks, params, progress, should_cancel)
-            except Exception as error:
+            except Exception as error:  # only out-of-memory is handled, the rest re-raised
                 lighter = self.oom_fallback(params) if is_out_of_memory(error) else None
                 if lighter is None:
                     raise

@@ -149,5 +149,5 @@ def free_gpu_memory() -> None:
     try:
         if torch is not None and torch.cuda.is_available():
             torch.cuda.empty_cache()
-    except Exception:
+    except Exception:  # only housekeeping
         log.warning("could not empty the CUDA cache", exc_info=True)

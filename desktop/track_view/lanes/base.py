@@ -76,7 +76,7 @@ class LaneItem(pg.GraphicsObject):
         (t0, t1), _ = view.viewRange()
         return max(t0, 0.0), min(t1, self.duration)
 
-    def paint(self, painter: QPainter, option, widget=None) -> None:
+    def paint(self, painter: QPainter, option, widget=None) -> None:  # Qt's signature
         transform = painter.transform()
         t0, t1 = self.visible_range()
         if t1 <= t0:

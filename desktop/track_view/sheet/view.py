@@ -141,7 +141,7 @@ class ChordSheetView(QFrame):
         if self.sheet.synthetic_grid:
             self.hint.setText("No beat grid yet: bars assume a steady tempo")
 
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+    def showEvent(self, event) -> None:
         self.ensure_laid_out()
         super().showEvent(event)
 
