@@ -67,6 +67,19 @@ for heavy in ("torch", "transformers"):
     raise AssertionError(f"the base install pulled {heavy}: it belongs in the [model] extra")
 PY
 
+echo "== the desktop theme from the wheel (stylesheet and icons)"
+QT_QPA_PLATFORM=offscreen "$VENV/bin/python" - <<'PY'
+from PySide6.QtWidgets import QApplication
+
+from desktop.theme import ICONS_DIR, apply_theme, icon, stylesheet
+
+app = QApplication([])
+apply_theme(app)
+assert ICONS_DIR.as_posix() in stylesheet(), "the stylesheet does not point at the shipped icons"
+assert not icon("app").isNull() and not icon("settings").isNull(), f"no icons in {ICONS_DIR}"
+print("theme: stylesheet and icons found in", ICONS_DIR)
+PY
+
 echo "== moss-music demo (DSP-only install)"
 rm -rf "$WORK/home"
 "$VENV/bin/moss-music" --home "$WORK/home" demo
