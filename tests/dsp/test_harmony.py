@@ -95,3 +95,12 @@ def test_no_sliver_chords_at_the_edges(run):
     audio, _ = song([("C", 4), ("A:min", 4), ("F", 4), ("G", 4)], bpm=110.0, melody_seed=3, lead_in=0.02)
     chords = run(audio, ["beats", "key", "chords"]).chords
     assert chords and all(c.end - c.start >= 0.25 for c in chords)
+
+
+def test_a_minor_song_that_starts_and_ends_on_its_sixth_degree_is_still_minor(run):
+    # Em dwells longest; the song opens and closes on C (as the demo 'Night Drive' does)
+    prog = [("C", 4), ("D", 4), ("E:min", 4), ("E:min", 4), ("E:min", 4), ("C", 4), ("G", 4), ("D", 4),
+            ("C", 4), ("D", 4), ("E:min", 4), ("E:min", 4), ("E:min", 4), ("C", 4)]
+    audio, _ = song(prog, bpm=120.0, melody_seed=4)
+    key = run(audio, ["key"]).key
+    assert (key.tonic, key.mode) == ("E", "minor")
