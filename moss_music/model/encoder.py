@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 from torch.nn import functional as F
-from transformers.activations import ACT2FN
 
 from moss_music.model.config import MossAudioEncoderConfig
 from moss_music.model.features import audio_token_count
@@ -37,6 +36,24 @@ def sinusoidal_positions(length: int, channels: int, device: torch.device) -> to
     inv = torch.exp(-math.log(10000.0) / (half - 1) * torch.arange(half, device=device, dtype=torch.float32))
     angles = torch.arange(length, device=device, dtype=torch.float32)[:, None] * inv[None, :]
     return torch.cat([angles.sin(), angles.cos()], dim=1)
+
+
+ACTIVATIONS = {
+    "gelu": F.gelu,
+    "gelu_new": lambda x: F.gelu(x, approximate="tanh"),
+    "gelu_pytorch_tanh": lambda x: F.gelu(x, approximate="tanh"),
+    "relu": F.relu,
+    "silu": F.silu,
+    "swish": F.silu,
+}
+"""Whisper-family names for activation_function; the release uses "gelu" (exact erf GELU)."""
+
+
+def activation(name: str):
+    try:
+        return ACTIVATIONS[name]
+    except KeyError:
+        raise ValueError(f"audio_config.activation_function {name!r} is not one of {', '.join(ACTIVATIONS)}") from None
 
 
 class EncoderAttention(nn.Module):
@@ -74,7 +91,7 @@ class EncoderLayer(nn.Module):
         self.fc1 = nn.Linear(config.d_model, config.encoder_ffn_dim)
         self.fc2 = nn.Linear(config.encoder_ffn_dim, config.d_model)
         self.final_layer_norm = nn.LayerNorm(config.d_model, eps=config.layer_norm_eps)
-        self.activation = ACT2FN[config.activation_function]
+        self.activation = activation(config.activation_function)
 
     def forward(self, x: torch.Tensor, key_mask: torch.Tensor) -> torch.Tensor:
         x = x + self.self_attn(self.self_attn_layer_norm(x), key_mask)

@@ -20,8 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from transformers import DynamicCache
-from transformers.cache_utils import DynamicLayer
+from transformers import DynamicCache, DynamicLayer
 
 from moss_music.model.compat import cache_kwargs
 from moss_music.model.device import free_accelerator_memory, is_out_of_memory
@@ -171,7 +170,7 @@ class SharedPrefixEngine:
         while True:
             try:
                 return self._build_prefix(waveform)
-            except Exception as error:
+            except Exception as error:  # only out-of-memory is handled, the rest re-raised
                 if not is_out_of_memory(error) or not self._step_down_prefix():
                     raise
                 free_accelerator_memory(str(self.device))
@@ -264,7 +263,7 @@ class SharedPrefixEngine:
             group = pending.pop(0)
             try:
                 outputs.extend(self._run_group(prefix, group, token_callback, should_cancel))
-            except Exception as error:
+            except Exception as error:  # only out-of-memory is handled, the rest re-raised
                 if not is_out_of_memory(error) or len(group) == 1:
                     raise
                 free_accelerator_memory(str(self.device))

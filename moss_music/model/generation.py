@@ -14,9 +14,10 @@ from typing import Any
 
 import numpy as np
 import torch
-from transformers import LogitsProcessorList, StoppingCriteria
-from transformers.generation.logits_process import (
+from transformers import (
+    LogitsProcessorList,
     RepetitionPenaltyLogitsProcessor,
+    StoppingCriteria,
     TemperatureLogitsWarper,
     TopKLogitsWarper,
     TopPLogitsWarper,

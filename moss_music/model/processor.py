@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from transformers import BatchFeature
 
+from moss_music.model.checkpoint import CheckpointError
 from moss_music.model.features import TOKENS_PER_SECOND, MelSettings, audio_token_count, log_mel
 from moss_music.model.tokenizer import load_tokenizer
 
@@ -49,9 +50,15 @@ class ProcessorSettings:
         for name in reversed(PROCESSOR_CONFIG_FILES):  # processor_config.json wins when both exist
             path = Path(folder) / name
             if path.is_file():
-                loaded = json.loads(path.read_text(encoding="utf-8"))
+                try:
+                    loaded = json.loads(path.read_text(encoding="utf-8"))
+                except (ValueError, UnicodeDecodeError) as error:
+                    raise CheckpointError(f"{path}: not valid JSON ({error})") from error
                 data.update(loaded.get("processor_config", loaded) if isinstance(loaded, dict) else {})
-        return cls.from_dict(data)
+        try:
+            return cls.from_dict(data)
+        except (TypeError, ValueError) as error:
+            raise CheckpointError(f"{folder}: a processor setting has the wrong type ({error})") from error
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ProcessorSettings:
