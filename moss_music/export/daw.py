@@ -69,7 +69,7 @@ class RppWriter(Writer):
         if options.chord_markers:
             chords = [c for c in sorted(annotations.chords, key=lambda c: c.start) if not is_no_chord(c)]
             for i, chord in enumerate(chords, start=1):
-                out.append(f"  MARKER {i} {chord.start:.6f} {rpp_string(chord_name(chord.label, options))} 0")
+                out.append(f"  MARKER {i} {chord.start:.6f} {rpp_string(chord_name(chord.label, options, annotations.key))} 0")
         source = rpp_source_type(info.path)
         length = track_end(annotations, info.duration)
         out.append("  <TRACK")

@@ -48,7 +48,7 @@ def _function_title(section: Section) -> str:
     return "-".join(part.capitalize() for part in section.function.split("-"))
 
 
-def chord_name(label: str, options: ExportOptions, key: Key | None = None) -> str:
+def chord_name(label: str, options: ExportOptions, key: Key | None) -> str:
     """Pop name for a Harte label, spelled for the song's key after the batch's transposition.
 
     The one spelling rule (``spell_chord``) the track view uses too; the user's
