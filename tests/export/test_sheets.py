@@ -222,3 +222,21 @@ def test_cjk_lead_sheet_pdf_is_set_in_a_cjk_monospaced_font(annotations):
     annotations.lyrics.append(LyricLine(20.0, 22.0, "我爱你"))
     _, fonts = _pdf_text(render("leadsheet-pdf", annotations))
     assert any("NotoSansMonoCJK" in font for font in fonts)
+
+
+def test_poppler_finds_every_font_embedded_and_the_cjk_text(annotations, tmp_path):
+    """poppler (what many Linux PDF viewers use) reads the sheet's text and sees only embedded fonts."""
+    from moss_music.export.pdf_fonts import installed_fallbacks
+    from tests.export.tools import require, run
+
+    pdffonts, pdftotext = require("pdffonts"), require("pdftotext")
+    cjk = any("CJK" in font.path for font in installed_fallbacks())
+    if cjk:
+        annotations.lyrics.append(LyricLine(20.0, 22.0, "我爱你"))
+    pdf = get_writer("leadsheet-pdf").write(annotations, INFO, tmp_path / "song.leadsheet.pdf")
+    fonts = run([pdffonts, str(pdf)]).stdout.splitlines()[2:]
+    assert fonts and all(row.split()[-5] == "yes" for row in fonts), fonts  # the 'emb' column
+    text = run([pdftotext, str(pdf), "-"]).stdout
+    assert "Hello my old friend" in text and "Ça va, señor?" in text
+    if cjk:
+        assert "我爱你" in text
