@@ -45,15 +45,20 @@ def wait(app: QApplication, condition, timeout: float = 120.0) -> None:
         time.sleep(0.001)
 
 
-def open_view(app, library, track_id):
+def open_view(app, library, track_id, cpu: list | None = None):
+    """Open and wait until the lanes are drawn; ``cpu`` collects the UI thread's own CPU time (ms), a figure
+    other processes on a busy machine do not inflate the way they inflate wall time."""
     player = Player(FakeOutput())
     start = time.perf_counter()
+    cpu_start = time.thread_time()
     view = open_track_view(library, track_id, player=player)
     shown = time.perf_counter() - start
     placeholder = view.timeline.waveform.pyramid is None
     wait(app, lambda: view.loaded)
     view.timeline.viewport().repaint()
     loaded = time.perf_counter() - start
+    if cpu is not None:
+        cpu.append((time.thread_time() - cpu_start) * 1000)
     return view, player, shown, loaded, placeholder
 
 
@@ -98,19 +103,23 @@ def run_benchmark(app: QApplication, workdir: Path) -> dict:
              "peaks_computed_and_drawn_ms": round(loaded * 1000, 1)}
     wait(app, lambda: player.duration > 0)
     dispose(view)
-    cached_opens = []
-    for _ in range(5):
-        view, player, shown, loaded, placeholder = open_view(app, library, track_id)
+    cached_opens: list[float] = []
+    ui_cpu: list[float] = []
+    for _ in range(7):
+        view, player, shown, loaded, placeholder = open_view(app, library, track_id, ui_cpu)
         cached_opens.append(loaded * 1000)
         assert not placeholder or loaded < 5
         wait(app, lambda p=player: p.duration > 0)
-        if len(cached_opens) < 5:
+        if len(cached_opens) < 7:
             dispose(view)
     view.seek(200.0)
     view.timeline.zoom_to(195.0, 215.0)
     scrolling = frame_times(app, view, player, frames=1500)
     view.timeline.fit()
     whole_song = frame_times(app, view, player)
+    view.show_view("sheet")
+    view.seek(100.0)
+    sheet = frame_times(app, view, player, frames=1500)
     dispose(view)
     library.close()
     return {
@@ -122,8 +131,11 @@ def run_benchmark(app: QApplication, workdir: Path) -> dict:
         "first_open": first,
         "open_with_cached_peaks_ms": {"runs": [round(v, 1) for v in cached_opens],
                                       "median": round(statistics.median(cached_opens), 1)},
+        "open_ui_thread_cpu_ms": {"runs": [round(v, 1) for v in ui_cpu], "median": round(statistics.median(ui_cpu), 1)},
+        "load_average_1min": round(os.getloadavg()[0], 2),
         "frame_zoomed_20s_following_ms": summary(scrolling),
         "frame_whole_song_ms": summary(whole_song),
+        "frame_chord_sheet_following_ms": summary(sheet),
         "targets": {"open_with_cached_peaks_ms": 300, "frame_ms": 8},
     }
 
@@ -288,7 +300,8 @@ def main() -> int:
     print(json.dumps(result, indent=2))
     ok = (result["open_with_cached_peaks_ms"]["median"] < 300
           and result["frame_zoomed_20s_following_ms"]["median_ms"] < 8
-          and result["frame_whole_song_ms"]["median_ms"] < 8)
+          and result["frame_whole_song_ms"]["median_ms"] < 8
+          and result["frame_chord_sheet_following_ms"]["median_ms"] < 8)
     print("targets met" if ok else "TARGETS MISSED")
     return 0
 

@@ -101,12 +101,12 @@ def test_diagrams_show_the_current_and_next_chord_and_follow_the_capo(view):
     view.seek(view.doc.annotations.chords[1].start + 0.1)  # A minor, then C
     assert sheet.guitar_now.title == "Am" and sheet.guitar_next.title == "C"
     assert sheet.guitar_now.shape.frets == guitar_shape("A:min").frets
-    assert sheet.piano_now.notes == [57, 60, 64]
+    assert sheet.piano_now.notes == [57, 60, 64] and sheet.piano_next.notes == [48, 52, 55]
     view.practice.capo.setValue(2)
     assert sheet.guitar_now.title == "Gm", "with the capo on 2 an A minor is played as a G minor shape"
     assert sheet.guitar_now.capo == 2
     assert sheet.guitar_now.shape.sounding_pitch_classes(capo=2) == {9, 0, 4}
-    assert sheet.piano_now.title == "Am", "a piano plays what sounds"
+    assert sheet.piano_now.title == "Now: Am", "a piano plays what sounds"
 
 
 def test_simplify_reduces_every_chord_to_its_triad(qtbot, library, tmp_path):

@@ -118,7 +118,7 @@ class PianoDiagram(QWidget):
         self.setFixedSize(self.sizeHint())
 
     def sizeHint(self) -> QSize:
-        return QSize(200, 96)
+        return QSize(200, 78)
 
     def set_chord(self, harte: str | None, name: str) -> None:
         """``harte`` as it sounds (after transposition); a capo does not apply to a piano."""

@@ -111,8 +111,10 @@ class ChordSheetView(QFrame):
         guitars.addWidget(self.guitar_next)
         column.addLayout(guitars)
         self.piano_now = PianoDiagram()
-        self.piano_now.setFixedWidth(2 * 118 + 10)
-        column.addWidget(self.piano_now)
+        self.piano_next = PianoDiagram()
+        for piano in (self.piano_now, self.piano_next):
+            piano.setFixedWidth(2 * 118 + 10)
+            column.addWidget(piano)
         column.addStretch(1)
         return panel
 
@@ -188,10 +190,11 @@ class ChordSheetView(QFrame):
                 diagram.set_chord(None, "N.C." if label == "N" else "–", settings.capo)
                 continue
             diagram.set_chord(self._sounding_harte(label), settings.chord_name(label), settings.capo)
-        if now is None or now == "N":
-            self.piano_now.set_chord(None, "–")
-        else:
-            self.piano_now.set_chord(self._sounding_harte(now), settings.sounding_name(now))
+        for piano, label, caption in ((self.piano_now, now, "Now"), (self.piano_next, upcoming, "Next")):
+            if label is None or label == "N":
+                piano.set_chord(None, f"{caption}: –")
+            else:
+                piano.set_chord(self._sounding_harte(label), f"{caption}: {settings.sounding_name(label)}")
 
     def _sounding_harte(self, label: str) -> str:
         from moss_music.annotations import transpose_harte
