@@ -25,6 +25,8 @@ ALGORITHM_VERSION = "1.0.0"
 DECODE_RATE = 8000
 GRID_SECONDS = 0.5
 """Chord/section time step when a track has no beat (speech, ambient, very short clips)."""
+PHASE_MARGIN = 1.3
+"""Harmonic change half-way between beats must exceed that on them by this factor to move the grid."""
 DOWNBEAT_BASS = 0.0
 """Weight of the bass chroma in the harmonic-change cue for downbeats: a walking bass changes on every beat."""
 WEIGHTS = {"features": 6.0, "beats": 2.0, "harmony": 2.0, "sections": 1.0, "loudness": 0.2}
@@ -132,6 +134,7 @@ def _beat_grid(features: Features, steps: Steps, tuning: float) -> beat_mod.Beat
     if len(frames) < 4:
         return empty
     times = frames / FRAME_RATE + beat_mod.LATENCY
+    times = _on_the_beat(times, features, tuning)
     ibi = np.median(np.diff(times))
     steady = beat_mod.steady_bpm(times)
     final = steady if steady is not None else float(60 / ibi)
@@ -151,6 +154,31 @@ def _beat_chroma(features: Features, times: np.ndarray, tuning: float) -> tuple[
         if len(features.rms) else np.zeros(len(spans) - 1)
     tonal = ((tonalness >= pitch.TONAL_MIN) & (audible >= 0.5)).astype(float)
     return pitch.treble_chroma(spectra)[rows], pitch.bass_chroma(spectra)[rows], tonal[rows]
+
+
+def _on_the_beat(times: np.ndarray, features: Features, tuning: float) -> np.ndarray:
+    """The grid, or the grid moved by half a beat when the chords change half-way between its beats.
+
+    Off-beat parts (a skanking guitar, an off-beat synth bass, open hi-hats) can pull the tracker onto the
+    'and'; harmony almost always changes on the beat, so the phase where chroma changes most is the beat."""
+    if len(times) < 16:
+        return times
+    mids = (times[:-1] + times[1:]) / 2
+    halves = np.empty(len(times) + len(mids))
+    halves[0::2], halves[1::2] = times, mids
+    treble, bass, tonal = _beat_chroma(features, halves, tuning)
+    c = treble / (np.linalg.norm(treble, axis=1, keepdims=True) + 1e-9) \
+        + bass / (np.linalg.norm(bass, axis=1, keepdims=True) + 1e-9)
+    if tonal.mean() < 0.5 or len(c) < 8:
+        return times
+    window = c[:-3] + c[1:-2], c[2:-1] + c[3:]  # one beat before and one beat after each half-grid point
+    a, b = window
+    novelty = 1.0 - np.sum(a * b, axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1) + 1e-9)
+    at = novelty[(np.arange(len(novelty)) + 2) % 2 == 0]  # points 2, 4, …: beats
+    off = novelty[(np.arange(len(novelty)) + 2) % 2 == 1]
+    if off.mean() > PHASE_MARGIN * at.mean():
+        return mids
+    return times
 
 
 def _half(frames: np.ndarray, features: Features, treble: np.ndarray, bass: np.ndarray) -> np.ndarray:
