@@ -196,7 +196,7 @@ class SettingsDialog(QDialog):
         self.format_boxes: dict[str, QCheckBox] = {}
         for i, name in enumerate(EXPORT_FORMATS):
             # The export registry's own names, so what is ticked here is what the Export dialog offers.
-            box = QCheckBox(name)
+            box = QCheckBox(WRITERS[name].label or name)  # what the format is for, as in the Export dialog
             box.setToolTip(WRITERS[name].description)
             box.setChecked(name in chosen)
             self.format_boxes[name] = box
