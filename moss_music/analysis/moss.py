@@ -10,7 +10,6 @@ until it fits, so the CLI and the worker recover alike.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,6 +22,7 @@ from moss_music.analysis.tasks.definitions import DEFAULT_TASKS, TASK_NAMES
 from moss_music.analysis.tasks.runner import Cancelled, build_requests, run_tasks, validate_tasks
 from moss_music.annotations import TrackAnnotations
 from moss_music.audio import MODEL_SAMPLE_RATE, AudioData
+from moss_music.model.checkpoint import checkpoint_name, folder_revision
 from moss_music.model.options import TaskOutput, TaskRequest
 
 MIN_OOM_WINDOW_SECONDS = 60.0
@@ -63,16 +63,7 @@ class MossAnalyzer:
 
     @property
     def model_revision(self) -> str:
-        digest = hashlib.sha256()
-        for name in ("config.json", "model.safetensors.index.json", "processor_config.json",
-                     "preprocessor_config.json"):
-            path = self.model_dir / name
-            if path.is_file():
-                digest.update(name.encode() + path.read_bytes())
-        single = self.model_dir / "model.safetensors"
-        if single.is_file():
-            digest.update(str(single.stat().st_size).encode())
-        return digest.hexdigest()[:16]
+        return folder_revision(self.model_dir)
 
     def oom_fallback(self, params: dict[str, Any]) -> dict[str, Any] | None:
         """Lighter settings to retry with after a GPU out-of-memory (the worker calls this once per step down):
@@ -161,16 +152,3 @@ def generation_token_cap(folder: Path) -> int | None:
     except (OSError, ValueError, AttributeError):
         return None
     return int(value) if isinstance(value, int) and value > 0 else None
-
-
-def checkpoint_name(folder: Path) -> str:
-    """'MOSS-Music-8B-Instruct' for a plain folder; 'org/name' for a Hugging Face cache snapshot."""
-    folder = folder.resolve()
-    if folder.parent.name == "snapshots" and folder.parent.parent.name.startswith("models--"):
-        return folder.parent.parent.name.removeprefix("models--").replace("--", "/")
-    if folder.name:
-        return folder.name
-    try:
-        return str(json.loads((folder / "config.json").read_text(encoding="utf-8")).get("_name_or_path") or "moss")
-    except (OSError, ValueError):
-        return "moss"

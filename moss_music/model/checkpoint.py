@@ -18,8 +18,8 @@ from typing import Any
 
 from safetensors import safe_open
 
-from moss_music.model.config import MODEL_TYPES
-
+MODEL_TYPES = ("moss_music", "moss_audio")
+"""config.json model types we load: the same architecture under two names."""
 INDEX_FILE = "model.safetensors.index.json"
 SINGLE_FILE = "model.safetensors"
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
@@ -61,17 +61,28 @@ class CheckpointInfo:
 
     @property
     def revision(self) -> str:
-        """Changes whenever config.json or the weight index changes: keys cached analyses to the weights."""
-        digest = hashlib.sha256()
-        for name in ("config.json", INDEX_FILE, "processor_config.json", "preprocessor_config.json"):
-            path = self.folder / name
-            if path.is_file():
-                digest.update(name.encode())
-                digest.update(path.read_bytes())
-        if not (self.folder / INDEX_FILE).is_file():
-            for path in self.weight_files:  # single-file checkpoint: size + header stand in for the index
-                digest.update(f"{path.name}:{path.stat().st_size}".encode())
-        return digest.hexdigest()[:16]
+        return folder_revision(self.folder)
+
+
+def folder_revision(folder: Path) -> str:
+    """Changes whenever config.json, the processor settings or the weight index change: keys cached analyses
+    to the weights. Cheap (small JSON files only), so analyzers ask it without loading anything."""
+    digest = hashlib.sha256()
+    for name in ("config.json", INDEX_FILE, "processor_config.json", "preprocessor_config.json"):
+        path = folder / name
+        if path.is_file():
+            digest.update(name.encode())
+            digest.update(path.read_bytes())
+    single = folder / SINGLE_FILE
+    if not (folder / INDEX_FILE).is_file() and single.is_file():  # the file's size stands in for the index
+        digest.update(f"{single.name}:{single.stat().st_size}".encode())
+    return digest.hexdigest()[:16]
+
+
+def checkpoint_name(folder: Path) -> str:
+    """'MOSS-Music-8B-Instruct' for a plain folder; 'org/name' for a Hugging Face cache snapshot."""
+    folder = folder.resolve()
+    return _hub_repo_name(folder) or folder.name or "moss"
 
 
 def inspect_checkpoint(folder: str | os.PathLike[str]) -> CheckpointInfo:

@@ -12,7 +12,6 @@ from typing import Any
 
 from transformers import PreTrainedConfig, Qwen3Config
 
-MODEL_TYPES = ("moss_music", "moss_audio")
 _MIRRORED_KEYS = ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads",
                   "head_dim", "max_position_embeddings", "rms_norm_eps", "bos_token_id", "eos_token_id",
                   "intermediate_size", "rope_theta", "rope_scaling", "sliding_window", "use_sliding_window",
