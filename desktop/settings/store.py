@@ -15,20 +15,25 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from moss_music.analysis.registry import default_backend_settings, get_backend
 from moss_music.settings import SettingsFileError, parse_settings_file
 
 DEFAULTS: dict[str, Any] = {
     "model_dir": "",
-    "backends": {
-        "moss": {"device": "auto", "quantization": "none"},
-        "server": {"server_url": "", "api_key": "", "server_model": ""},
-    },
+    "backends": default_backend_settings(),  # every backend option's default, from the backend registry
     "analysis": {"backend": "dsp", "tasks": {}, "auto_new": True},
     "export": {"folder": "", "formats": ["lrc", "jams", "midi"]},
     "library": {"watch": True},
 }
-DEVICES = ("auto", "cuda", "cpu", "mps")
-QUANTIZATIONS = ("none", "8bit", "4bit")
+
+
+def _moss_choices(key: str) -> tuple[str, ...]:
+    """The values the MOSS backend's registry entry offers for one option."""
+    return next(option.choices for option in get_backend("moss").options if option.key == key)
+
+
+DEVICES = _moss_choices("device")
+QUANTIZATIONS = _moss_choices("quantization")
 
 
 class SettingsStore:
