@@ -117,7 +117,7 @@ class DspAnalyzer:
 def _beat_grid(features: Features, steps: Steps, tuning: float) -> beat_mod.BeatGrid:
     """Beats at the tempo octave a musician would count (see octave.py), with the runner-up level kept."""
     env = beat_mod.onset_strength(features)
-    bpm, confidence = beat_mod.estimate_tempo(env)
+    bpm, confidence = beat_mod.estimate_tempo(env, beat_mod.low_onset_strength(features))
     empty = beat_mod.BeatGrid(np.zeros(0), np.zeros(0, dtype=int))
     if bpm <= 0:
         return empty

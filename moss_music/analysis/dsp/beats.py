@@ -33,6 +33,8 @@ STRONG_MID_RATIO = 0.8
 HALVE_ABOVE_BPM = 50.0
 STEADY_TOLERANCE = 0.02
 """A grid whose local tempo stays within ±2 % of its mean is stored as one constant tempo."""
+LOW_WEIGHT = 1.0
+"""Weight of the low-band autocorrelation in the tempo estimate (the full band counts 1)."""
 MIN_CLARITY = 0.07
 """Below this autocorrelation peak the signal has no beat to speak of (noise, drones, speech)."""
 
@@ -67,28 +69,55 @@ def onset_strength(features: Features) -> np.ndarray:
     return env / scale if scale > 0 else env
 
 
-def estimate_tempo(env: np.ndarray) -> tuple[float, float]:
-    """(BPM, confidence 0..1) from the prior-weighted autocorrelation of the onset envelope."""
+def _autocorrelation(env: np.ndarray, size_max: int) -> np.ndarray:
+    """Unbiased, normalised autocorrelation of ``env`` for lags 0..size_max-1 (FFT, float32)."""
+    n = len(env)
+    x = env - env.mean()
+    size = 1 << int(np.ceil(np.log2(2 * n)))
+    spec = scipy.fft.rfft(x.astype(np.float32), size)  # float32: a two-hour envelope's FFT stays small
+    spec *= np.conj(spec)
+    acf = scipy.fft.irfft(spec, size)[:size_max].astype(np.float64)
+    acf = acf / (n - np.arange(len(acf)))  # unbiased: long lags see fewer frames
+    return acf / acf[0] if acf[0] > 0 else acf
+
+
+def _support(acf: np.ndarray) -> np.ndarray:
+    """A beat period is also supported by its double: a true beat repeats at 2x lag, an off-beat does not."""
+    support = acf.copy()
+    half = np.arange(len(acf)) * 2
+    ok = half < len(acf)
+    support[ok] += 0.5 * acf[half[ok]]
+    return support
+
+
+def low_onset_strength(features: Features) -> np.ndarray:
+    """Low-band flux (kick drums, bass notes) with its slow trend removed."""
+    env = features.onset_low
+    if len(env) == 0:
+        return env
+    env = np.maximum(env - moving_average(env, int(FRAME_RATE * 0.4) | 1), 0.0)
+    scale = env.std()
+    return env / scale if scale > 0 else env
+
+
+def estimate_tempo(env: np.ndarray, low: np.ndarray | None = None) -> tuple[float, float]:
+    """(BPM, confidence 0..1) from the prior-weighted autocorrelation of the onset envelope.
+
+    With ``low`` (the low-band envelope) its autocorrelation votes too: in a groove of straight 8ths
+    (kick on the beat, hi-hat or bass on the off-beat) the full envelope repeats every half beat, so
+    1.5 beats looks as periodic as one beat; the kick alone repeats only on the beat."""
     n = len(env)
     lag_min = int(FRAME_RATE * 60 / MAX_BPM)
     lag_max = min(int(FRAME_RATE * 60 / MIN_BPM) + 1, n - 1)
     if n < 4 * lag_min or lag_max <= lag_min + 2 or not np.any(env > 0):
         return 0.0, 0.0
-    x = env - env.mean()
-    size = 1 << int(np.ceil(np.log2(2 * n)))
-    spec = scipy.fft.rfft(x.astype(np.float32), size)  # float32: a two-hour envelope's FFT stays small
-    spec *= np.conj(spec)
-    acf = scipy.fft.irfft(spec, size)[: lag_max + 2].astype(np.float64)
-    acf = acf / (n - np.arange(len(acf)))  # unbiased: long lags see fewer frames
-    acf = acf / acf[0] if acf[0] > 0 else acf
+    acf = _autocorrelation(env, lag_max + 2)
     lags = np.arange(len(acf), dtype=float)
     lags[0] = 1
     bpm = 60 * FRAME_RATE / lags
-    # a beat period is also supported by its double: a true beat repeats at 2x lag, an off-beat does not
-    support = acf.copy()
-    half = np.arange(len(acf)) * 2
-    ok = half < len(acf)
-    support[ok] += 0.5 * acf[half[ok]]
+    support = _support(acf)
+    if low is not None and len(low) == n and np.any(low > 0):
+        support = support + LOW_WEIGHT * _support(_autocorrelation(low, lag_max + 2))
     prior = np.exp(-0.5 * (np.log2(bpm / PRIOR_BPM) / PRIOR_OCTAVES) ** 2)
     score = np.where((lags >= lag_min) & (lags <= lag_max), np.maximum(support, 0) * prior, 0)
     best = int(np.argmax(score))
