@@ -58,8 +58,7 @@ def load_model(args, folder: Path):
     config = MossMusicConfig(language_config={
         "vocab_size": 151936, "hidden_size": 4096, "intermediate_size": 12288, "num_hidden_layers": 36,
         "num_attention_heads": 32, "num_key_value_heads": 8, "head_dim": 128, "max_position_embeddings": 40960,
-        "rope_theta": 1000000.0})
-    config._attn_implementation = "sdpa"  # what the loader picks without flash-attn
+        "rope_theta": 1000000.0}, attn_implementation="sdpa")  # what the loader picks without flash-attn
     torch.manual_seed(0)
     default_dtype = torch.get_default_dtype()
     torch.set_default_dtype(torch.bfloat16)  # build in bf16: an fp32 copy first would need 36 GB

@@ -125,3 +125,18 @@ def test_short_answer_budgets_do_not_eat_into_reasoning(tiny):
     output = engine.run(noise(1.0), [TaskRequest("key", "Key?", options)])[0]
     assert engine.think_close_id in output.token_ids
     assert output.token_ids.index(engine.think_close_id) >= 20
+
+
+def test_tasks_share_the_prefix_cache_by_reference(engine):
+    """Item 9 of issue 11: the prefix's keys/values exist once, whatever the number of tasks."""
+    from moss_music.model.engine import shared_prefix_cache
+
+    prefix = engine.build_prefix(noise(4.0))
+    suffixes = [engine.suffix_ids(q) for q in QUESTIONS]
+    _, cache, _ = engine._prefill_suffixes(prefix, suffixes)
+    for shared, original in zip(cache.layers, prefix.cache.layers):
+        assert shared.prefix_keys.data_ptr() == original.keys.data_ptr()  # the same storage, not a copy
+        assert shared.keys.shape[0] == len(QUESTIONS) and shared.keys.shape[-2] == max(map(len, suffixes))
+        assert shared.get_seq_length() == prefix.length + max(map(len, suffixes))
+    fresh = shared_prefix_cache(prefix, engine.model.config.language_config)
+    assert fresh.get_seq_length() == prefix.length
