@@ -18,6 +18,8 @@ from huey.storage import SqliteStorage
 
 from moss_music.analysis.registry import LANES, lane_for_backend
 from moss_music.paths import DataDir
+from moss_music.storage import describe_storage_error
+from worker.backoff import STORAGE
 from worker.settings import redis_url
 from worker.tasks import register
 
@@ -44,6 +46,18 @@ class QueueFileStorage(SqliteStorage):
         connection = super()._create_connection()
         connection.execute("pragma synchronous=1")
         return connection
+
+    def dequeue(self):
+        """Taking a task is a write: on a full or read-only disk report it to the backoff (one log line, no new
+        jobs for a while) and find nothing, instead of Huey logging a traceback at every poll."""
+        try:
+            return super().dequeue()
+        except Exception as error:
+            problem = describe_storage_error(error, self.filename)
+            if problem is None:
+                raise
+            STORAGE.failed(problem, "the queue cannot take tasks")
+            return None
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from moss_music.library import Library
 from moss_music.paths import DataDir
 from worker import slots
 from worker.app import LANES, QueueControl, lane_queue, queue_description
+from worker.backoff import STORAGE
 from worker.heartbeat import Heartbeat, recover_stale_jobs, redispatch_lost_jobs
 from worker.lifeline import Lifeline
 from worker.runner import JobRunner, warm_up
@@ -50,6 +51,9 @@ class LaneWorker(Worker):
     def loop(self, now=None):
         if (self.stopping is not None and self.stopping.is_set()) or (self.control is not None and self._paused()):
             self.stop_flag.wait(PAUSED_POLL_S)
+            return
+        if STORAGE.remaining() > 0:  # the disk cannot be written: jobs would only fail
+            self.stop_flag.wait(min(STORAGE.remaining(), PAUSED_POLL_S * 5))
             return
         super().loop(now)
 
@@ -79,9 +83,22 @@ class LaneConsumer(Consumer):
         super()._handle_signal(signum, frame)
 
 
+class LogFile(logging.handlers.RotatingFileHandler):
+    """The consumer's log file; when it cannot be written (full disk) says so once on stderr, not per record."""
+
+    _reported = False
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if not self._reported:
+            self._reported = True
+            error = sys.exc_info()[1]
+            print(f"{self.baseFilename}: cannot write the log ({error}); later log lines are lost",
+                  file=sys.stderr)
+
+
 def setup_logging(data_dir: DataDir, name: str) -> None:
-    handler = logging.handlers.RotatingFileHandler(data_dir.logs_dir / f"worker-{name}.log", maxBytes=2_000_000,
-                                                   backupCount=3, encoding="utf-8")
+    handler = LogFile(data_dir.logs_dir / f"worker-{name}.log", maxBytes=2_000_000, backupCount=3,
+                      encoding="utf-8", delay=True)
     handler.setFormatter(logging.Formatter(f"%(asctime)s {name} %(levelname)s %(name)s: %(message)s"))
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(logging.WARNING)
@@ -168,7 +185,7 @@ def _hand_back_running(runner: JobRunner | None) -> None:
     for job_id in list(runner.active):
         try:
             runner.requeue(job_id, "waiting (the worker was stopped)", crashed=False)
-        except Exception:  # noqa: BLE001 - the next consumer takes it back as a crashed job
+        except Exception:  # the next consumer takes it back as a crashed job
             log.warning("job %s: could not hand it back to the queue", job_id, exc_info=True)
 
 

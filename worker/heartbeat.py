@@ -12,7 +12,9 @@ import time
 from datetime import datetime, timedelta
 
 from moss_music.library.schema import utcnow
+from moss_music.storage import describe_storage_error
 from worker import jobs, slots
+from worker.backoff import STORAGE
 from worker.runner import JobRunner, dispatch
 
 log = logging.getLogger("worker.heartbeat")
@@ -20,6 +22,7 @@ log = logging.getLogger("worker.heartbeat")
 SWEEP_S = 3.0
 RECONCILE_S = 60.0
 LOST_AFTER = timedelta(seconds=30)
+WARN_EVERY_S = 60.0
 
 
 def recover_stale_jobs(runner: JobRunner, lease: timedelta = timedelta(seconds=slots.STALE_AFTER_S)) -> list[int]:
@@ -62,7 +65,8 @@ class Heartbeat(threading.Thread):
         self._stop_event.set()
         self.join(timeout=5)
 
-    def beat(self) -> None:
+    def beat(self) -> bool:
+        """Write running jobs' progress and lease; True when there was something to write."""
         active = list(self.runner.active.values())
         news = {}
         for job in active:
@@ -71,14 +75,17 @@ class Heartbeat(threading.Thread):
         for job_id in jobs.beat(self.runner.library, self.runner.worker_id, news):
             if job_id in self.runner.active:
                 self.runner.active[job_id].cancel_requested = True
+        return bool(active)
 
     def run(self) -> None:
         next_sweep = time.monotonic() + SWEEP_S
         next_reconcile = time.monotonic() + RECONCILE_S
+        last_warning = -WARN_EVERY_S
         while not self._stop_event.wait(slots.HEARTBEAT_S):
             try:
                 self.slot.touch()
-                self.beat()
+                if self.beat() and STORAGE.problem:
+                    STORAGE.succeeded()
                 now = time.monotonic()
                 if now >= next_sweep:
                     next_sweep = now + SWEEP_S
@@ -86,5 +93,10 @@ class Heartbeat(threading.Thread):
                 if now >= next_reconcile:
                     next_reconcile = now + RECONCILE_S
                     redispatch_lost_jobs(self.runner)
-            except Exception:  # keep beating through a busy database or a Redis hiccup
-                log.warning("heartbeat round failed", exc_info=True)
+            except Exception as error:  # keep beating through a busy database or a Redis hiccup
+                problem = describe_storage_error(error, self.runner.data_dir.root)
+                if problem is not None:
+                    STORAGE.failed(problem, "cannot record progress")
+                elif time.monotonic() - last_warning >= WARN_EVERY_S:
+                    last_warning = time.monotonic()
+                    log.warning("heartbeat round failed (repeats are not logged for a minute)", exc_info=True)

@@ -23,12 +23,19 @@ from moss_music.audio import AudioError
 from moss_music.library import Library, Track, TrackNotFound
 from moss_music.library.schema import Job
 from moss_music.paths import DataDir
+from moss_music.storage import describe_storage_error
 from worker import jobs
 from worker.app import LaneQueue
+from worker.backoff import STORAGE
 from worker.jobs import JobState
 from worker.settings import analyzer_options
 
 log = logging.getLogger("worker.runner")
+
+
+FINISH_PATIENCE_S = 300.0
+"""How long a finished job's outcome is retried on a full disk before the consumer leaves it to a later sweep."""
+FINISH_RETRY_MAX_S = 5.0
 
 
 class JobFailed(Exception):
@@ -110,6 +117,8 @@ class JobRunner:
         try:
             result = self._execute(job_id, watcher)
             state, analysis_id, stage = JobState.DONE, result.analysis_id, f"done{result.note}"
+            if not result.cached:
+                STORAGE.succeeded()
         except AnalysisCancelled:
             if not watcher.user_cancelled(refresh=True) and self.stopping.is_set():
                 self.requeue(job_id, "waiting (the worker was stopped)", crashed=False)
@@ -119,13 +128,38 @@ class JobRunner:
         except (JobFailed, TrackNotAnalysable, GpuOutOfMemory) as failure:
             state, stage, error = JobState.FAILED, JobState.FAILED.value, str(failure)
         except Exception as failure:  # noqa: BLE001 - a job's failure must never take the consumer down
-            state, stage, error = JobState.FAILED, JobState.FAILED.value, (
-                f"unexpected error: {type(failure).__name__}: {failure}")
-            log.error("job %s failed:\n%s", job_id, "".join(traceback.format_exception(failure)))
-        finished = jobs.finish(self.library, job_id, self.worker_id, state, analysis_id=analysis_id, stage=stage,
-                               error=error)
+            problem = describe_storage_error(failure, self.data_dir.root)
+            state, stage = JobState.FAILED, JobState.FAILED.value
+            if problem is not None:  # full or read-only disk: the job fails, the consumer waits (one log line)
+                error = f"the result could not be stored: {problem}"
+                STORAGE.failed(problem)
+            else:
+                error = f"unexpected error: {type(failure).__name__}: {failure}"
+                log.error("job %s failed:\n%s", job_id, "".join(traceback.format_exception(failure)))
+        finished = self._finish(job_id, state, analysis_id=analysis_id, stage=stage, error=error)
         log.info("job %s: %s in %.2fs%s", job_id, state, time.perf_counter() - started,
                  "" if finished else " (taken back meanwhile: outcome dropped)")
+
+    def _finish(self, job_id: int, state: JobState, **outcome) -> bool:
+        """Record the outcome. While the disk cannot be written keep trying (paced by the backoff) rather than
+        leave the job 'running'; a consumer that stops meanwhile leaves it to the next one's sweep."""
+        deadline = time.monotonic() + FINISH_PATIENCE_S
+        while True:
+            try:
+                recorded = jobs.finish(self.library, job_id, self.worker_id, state, **outcome)
+            except Exception as error:
+                problem = describe_storage_error(error, self.data_dir.root)
+                if problem is None:
+                    raise
+                STORAGE.failed(problem, f"cannot record the outcome of job {job_id}")
+                if time.monotonic() >= deadline or self.stopping.wait(min(FINISH_RETRY_MAX_S,
+                                                                          max(0.2, STORAGE.remaining()))):
+                    log.error("job %s: outcome (%s) not recorded: %s", job_id, state, problem)
+                    return False
+            else:
+                if STORAGE.problem and state != JobState.FAILED:
+                    STORAGE.succeeded()
+                return recorded
 
     def _execute(self, job_id: int, watcher: _JobWatch) -> TrackResult:
         job, track = self._load(job_id)

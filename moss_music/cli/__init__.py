@@ -19,7 +19,8 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
 
-from moss_music.cli.context import EXIT_USAGE, CliContext, UsageError
+from moss_music.cli.context import EXIT_FAILURES, EXIT_USAGE, CliContext, UsageError
+from moss_music.storage import describe_storage_error
 
 COMMANDS_GROUP = "moss_music.commands"
 COMMAND_MODULES = (
@@ -65,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    ctx = CliContext(home=getattr(args, "home", None))
+    ctx = CliContext(home=getattr(args, "home", None), read_only=getattr(args, "read_only", False))
     try:
         return int(args.handler(args, ctx) or 0)
     except UsageError as error:
@@ -77,6 +78,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `moss-music tracks | head`: the reader left; say nothing more and do not flush into a closed pipe.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as error:
+        # A full or read-only disk mid-command: one line that says where, not a traceback.
+        problem = describe_storage_error(error, ctx.data_dir.root if "data_dir" in vars(ctx) else "the data folder")
+        if problem is None:
+            raise
+        print(f"moss-music {args.command}: {problem}", file=sys.stderr)
+        return EXIT_FAILURES
 
 
 if __name__ == "__main__":

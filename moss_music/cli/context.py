@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from moss_music.paths import DataDir
+from moss_music.storage import describe_storage_error, open_library_read_only
 
 EXIT_OK = 0
 EXIT_FAILURES = 1
@@ -81,8 +82,10 @@ def finite_json(data: Any) -> Any:
 
 
 class CliContext:
-    def __init__(self, home: str | None = None) -> None:
+    def __init__(self, home: str | None = None, read_only: bool = False) -> None:
         self._home = home
+        self.read_only = read_only
+        """The command only reads the library: on a full or read-only data dir it reads it as it is."""
 
     @cached_property
     def data_dir(self) -> DataDir:
@@ -110,6 +113,13 @@ class CliContext:
             raise DataDirError(f"the library database {data_dir.library_db} was made by another version of "
                                f"the app ({error}); use that version or another --home") from None
         except (SQLAlchemyError, OSError) as error:
+            problem = describe_storage_error(error, data_dir.root)
+            library = open_library_read_only(data_dir.library_db) if problem and self.read_only else None
+            if library is not None:
+                self.error(f"{problem}; showing the library as it is (read-only)")
+                return library
+            if problem:
+                raise DataDirError(problem) from None
             reason = getattr(error, "orig", None) or error
             raise DataDirError(f"the library database {data_dir.library_db} cannot be opened ({reason}); "
                                f"move it away to start a new library, or restore a backup") from None

@@ -23,7 +23,7 @@ def register(subparsers, common) -> None:
     parser.add_argument("--status", choices=("ok", "missing", "unreadable"), help="only tracks with this status")
     parser.add_argument("--limit", type=_positive_int, metavar="N", help="at most this many tracks (N >= 1)")
     parser.add_argument("--json", action="store_true", help="machine-readable output (stable keys)")
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, read_only=True)  # still lists the library on a full or read-only disk
 
 
 def _positive_int(text: str) -> int:
