@@ -64,6 +64,7 @@ def load(folder: str | os.PathLike[str], *, device: str | None = None, dtype: st
     the CPU and move with ``.to(device)`` (RAM holds them once). bitsandbytes quantizes while loading and so
     always needs ``device_map`` (and accelerate, checked with a clear message)."""
     folder = Path(folder).expanduser().resolve()
+    quantization = normalize_quantization(quantization)
     resolved_device = resolve_device(device)
     resolved_dtype = resolve_dtype(dtype, resolved_device)
     quant = quantization_config(quantization, resolved_dtype, resolved_device)
@@ -80,7 +81,12 @@ def load(folder: str | os.PathLike[str], *, device: str | None = None, dtype: st
         model = model.to(resolved_device)
     model.eval()
     return LoadedModel(model, processor, inspect_checkpoint(folder), resolved_device, resolved_dtype,
-                       quantization or None, attention)
+                       quantization, attention)
+
+
+def normalize_quantization(quantization: str | None) -> str | None:
+    """None for no quantization however it is spelled (settings say "none", the CLI gives None)."""
+    return None if quantization in (None, "", "none") else quantization
 
 
 _RESIDENT: dict[tuple[str, str, str, str], LoadedModel] = {}
@@ -90,6 +96,7 @@ _RESIDENT_LOCK = threading.Lock()
 def get_resident(folder: str | os.PathLike[str], *, device: str | None = None, dtype: str | torch.dtype | None = None,
                  quantization: str | None = None) -> LoadedModel:
     """The loaded model for these settings, loading it on first use only."""
+    quantization = normalize_quantization(quantization)
     resolved_device = resolve_device(device)
     resolved_dtype = resolve_dtype(dtype, resolved_device)
     key = (str(Path(folder).expanduser().resolve()), str(resolved_dtype), resolved_device, str(quantization))
