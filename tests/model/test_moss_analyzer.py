@@ -114,3 +114,26 @@ def test_default_tasks_need_no_question_and_bad_requests_fail_before_loading(tin
         analyzer.analyze(AudioData(noise(1.0), 16000), ["key", "ask"])
     with pytest.raises(ValueError, match="no task beats"):
         analyzer.analyze(AudioData(noise(1.0), 16000), ["beats"])
+
+
+def test_window_comes_from_free_memory(analyzer, monkeypatch):
+    """A device reporting little free memory (faked: no GPU here) gets shorter windows, without any OOM."""
+    from moss_music.model.engine import SharedPrefixEngine
+    from moss_music.model.memory import ModelShape, batch_bytes, prefill_bytes, prefix_tokens
+
+    windows: list[float] = []
+    real = SharedPrefixEngine.build_prefix
+
+    def build_prefix(self, waveform):
+        windows.append(len(waveform) / 16000)
+        return real(self, waveform)
+
+    loaded = get_resident(analyzer.model_dir, device="cpu", dtype="float32")
+    shape = ModelShape.from_config(loaded.model.config.language_config, 4)
+    need_70s = prefill_bytes(shape, prefix_tokens(70.0), 2048) + batch_bytes(shape, 1, prefix_tokens(70.0), 200, 2)
+    monkeypatch.setattr(SharedPrefixEngine, "_device_free_memory", lambda self: int(need_70s / 0.9))
+    monkeypatch.setattr(SharedPrefixEngine, "build_prefix", build_prefix)
+    result = analyzer.analyze(AudioData(noise(130.0), 16000), ["key"],
+                              params={"max_new_tokens": 2, "window_seconds": 120.0})
+    assert windows and max(windows) <= 70.0 and len(windows) >= 2
+    assert "[window" in result.raw["key"]
