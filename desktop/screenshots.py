@@ -1,13 +1,15 @@
 """Regenerate the main-window screenshots in docs/screenshots/ (a developer tool, not part of the app).
 
-Usage (X server at 1440x900, e.g. ``Xvfb :99 -screen 0 1440x900x24 &``)::
+Usage (offscreen, or an X server, e.g. ``Xvfb :99 -screen 0 1920x1080x24 &`` with ``QT_QPA_PLATFORM=xcb``)::
 
-    DISPLAY=:99 QT_QPA_PLATFORM=xcb python -m desktop.screenshots docs/screenshots
+    QT_QPA_PLATFORM=offscreen python -m desktop.screenshots docs/screenshots
 
-It builds a 500-track library (488 synthetic rows from ``benchmarks/library_ui.py``
-plus 12 songs rendered by the demo synthesiser and scanned for real), starts a
-real DSP worker and captures: the empty state, the populated library, the queue
-while it runs, and the settings dialog.
+At 1440x900 and at 1280x720 it captures: the first run (empty library), the demo
+song's track view as 'Open the demo song' opens it (analysed), a 500-track
+library (488 synthetic rows from ``benchmarks/library_ui.py`` plus 12 songs
+rendered by the demo synthesiser and scanned for real) filtered to the keys
+compatible with A minor, and the queue while a real DSP worker runs it; plus the
+settings dialog.
 """
 
 from __future__ import annotations
@@ -40,9 +42,10 @@ def write_songs(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for i, (title, artist, bpm, key, progression) in enumerate(SONGS):
         chords = tuple(root + ("m" if mode == "minor" else "") for root, mode in progression)
-        song = DemoSong(title, bpm, key, chords, chords[2:] + chords[:2], bars_per_section=6, artist=artist,
+        song = DemoSong(title, bpm, key, chords, chords[2:] + chords[:2], bars_per_section=16, artist=artist,
                         album="Field Recordings", genre="Indie")
         write_demo_song(folder / f"{i + 1:02d} {title}.flac", song, seed=i)
+
 
 
 def spin(app, seconds: float, until=None) -> None:
@@ -52,6 +55,40 @@ def spin(app, seconds: float, until=None) -> None:
         if until is not None and until():
             return
         time.sleep(0.01)
+
+
+SIZES = ((1440, 900, ""), (1280, 720, "_1280x720"))
+"""Every main-window screenshot is taken at a desktop and at a laptop size."""
+
+
+def first_run_shots(app, out: Path, root: Path) -> None:
+    """The empty library, then 'Open the demo song' until its track view is open and analysed."""
+    from desktop.main_window import MainWindow
+    from moss_music.library import Library
+
+    for width, height, suffix in SIZES:
+        home = root / f"first-run{suffix}"
+        os.environ["MOSS_MUSIC_HOME"] = str(home)
+        data_dir = DataDir.resolve(home)
+        library = Library.open(data_dir)
+        window = MainWindow(library, data_dir)
+        window.resize(width, height)
+        window.show()
+        spin(app, 3)
+        window.grab().save(str(out / f"main_empty{suffix}.png"))
+        opened: list = []
+        window.track_view_opened.connect(opened.append)
+        window.empty_state.demo_button.click()
+        spin(app, 60, lambda opened=opened: bool(opened) and getattr(opened[0], "loaded", False))
+        view = opened[0]
+        view.resize(width, height)
+        spin(app, 3)
+        view.grab().save(str(out / f"main_demo_track_view{suffix}.png"))
+        view.close()
+        spin(app, 1)
+        window.shutdown()
+        window.close()
+        library.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,18 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication([])
     apply_theme(app)
     root = Path(tempfile.mkdtemp(prefix="moss-shots-"))
-    os.environ["MOSS_MUSIC_HOME"] = str(root / "empty")
-
-    empty_dir = DataDir.resolve(root / "empty")
-    library = Library.open(empty_dir)
-    window = MainWindow(library, empty_dir)
-    window.resize(1440, 900)
-    window.show()
-    spin(app, 3)
-    window.grab().save(str(out / "main_empty.png"))
-    window.shutdown()
-    window.close()
-    library.close()
+    first_run_shots(app, out, root)
 
     home = root / "library"
     build = runpy.run_path(str(REPO_ROOT / "benchmarks" / "library_ui.py"))["build_library"]
@@ -99,17 +125,47 @@ def main(argv: list[str] | None = None) -> int:
     window.resize(1440, 900)
     window.show()
     spin(app, 4)
-    window.grab().save(str(out / "main_library.png"))
+    filters = window.sidebar.filters
+    filters.set_key("A minor", compatible=True)
+    filters.set_bpm_range(90, 130)
+    from PySide6.QtCore import Qt
+
+    from desktop.library.columns import COLUMN_INDEX
+
+    window.view.sortByColumn(COLUMN_INDEX["key"], Qt.SortOrder.AscendingOrder)  # round the Camelot wheel
+    for width, height, suffix in SIZES:
+        window.resize(width, height)
+        spin(app, 3)
+        window.grab().save(str(out / f"main_library{suffix}.png"))
+    filters.clear()
+    window.view.sortByColumn(COLUMN_INDEX["artist"], Qt.SortOrder.AscendingOrder)
+    window.resize(1440, 900)
+    spin(app, 2)
 
     window.ensure_workers()
     spin(app, 60, lambda: window.status.lanes.get("cpu"))
     real_ids = [t.id for t in library.list_tracks() if t.path.startswith(str(root / "Music"))]
     window.sidebar.select_folder(window.sidebar.folder_ids()[-1])
     spin(app, 2)
-    window.enqueue(real_ids, "dsp")
-    spin(app, 180, lambda: sum(job.state == "done" for job in window.queue_panel.model.jobs) >= 1
-         and any(job.state == "running" and job.progress > 0.3 for job in window.queue_panel.model.jobs))
-    window.grab().save(str(out / "main_queue.png"))
+    for round_number, (width, height, suffix) in enumerate(SIZES):
+        # One run of the queue per size (the second re-analyses), grabbed while it runs.
+        window.resize(width, height)
+        queued: list[int] = []
+        window.enqueued.connect(queued.extend)
+        window.enqueue(real_ids, "dsp", force=round_number > 0)
+        spin(app, 30, lambda queued=queued: bool(queued))
+        window.enqueued.disconnect()
+
+        def running(ids=frozenset(queued)) -> bool:
+            jobs = [job for job in window.queue_panel.model.jobs if job.id in ids]
+            return sum(job.state == "done" for job in jobs) >= 2 and any(job.state == "running" for job in jobs) \
+                and any(job.state == "queued" for job in jobs)
+
+        spin(app, 180, running)
+        window.grab().save(str(out / f"main_queue{suffix}.png"))
+        spin(app, 120, lambda ids=frozenset(queued): all(
+            job.state == "done" for job in window.queue_panel.model.jobs if job.id in ids))
+    window.resize(1440, 900)
 
     dialog = SettingsDialog(window.settings, data_dir, window.runner, window._folders, window)
     dialog.tabs.setCurrentIndex(2)

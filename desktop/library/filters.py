@@ -50,6 +50,7 @@ class BpmBox(QLineEdit):
         self.setToolTip(f"Tempo in beats per minute ({placeholder}); leave empty for no bound")
         self.setMinimumWidth(self.fontMetrics().horizontalAdvance("300 bpm") + 20)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setMinimumHeight(self.sizeHint().height())
         self.textChanged.connect(lambda _text: self.valueChanged.emit(self.value()))
 
     def value(self) -> int:
@@ -79,6 +80,7 @@ class FilterPanel(QWidget):
         self.key_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.key_combo.setMinimumContentsLength(10)
         self.key_combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.key_combo.setMinimumHeight(self.key_combo.sizeHint().height())
         self.key_combo.currentIndexChanged.connect(self._key_changed)
         self.key_combo.lineEdit().editingFinished.connect(self._key_changed)
         self.compatible_box = QCheckBox("Compatible keys", objectName="compatibleKeys")
@@ -95,6 +97,7 @@ class FilterPanel(QWidget):
         self.meter_combo.setMinimumContentsLength(6)
         self.meter_combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.meter_combo.addItem(ANY, "")
+        self.meter_combo.setMinimumHeight(self.meter_combo.sizeHint().height())
         self.meter_combo.currentIndexChanged.connect(self._schedule)
 
         self.tag_list = QListWidget(objectName="tagList")
@@ -104,8 +107,11 @@ class FilterPanel(QWidget):
         # their room and the tags scroll.
         self.tag_list.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
         self.tag_list.itemChanged.connect(self._schedule)
-        self.tag_hint = QLabel("Tags appear once tracks have captions.", objectName="hint")
-        self.tag_hint.setWordWrap(True)
+        # One short unwrapped line: a word-wrapped label makes the layout under-report its minimum
+        # height, and a short screen then squashed the combos above instead of scrolling the sidebar.
+        self.tag_hint = QLabel("No caption tags yet.", objectName="hint")
+        self.tag_hint.setToolTip("Tags come from MOSS-Music captions; they appear here once tracks have some")
+        self.tag_list.setVisible(False)
 
         self.clear_button = QPushButton("Clear filters", objectName="clearFilters")
         self.clear_button.clicked.connect(self.clear)
@@ -211,6 +217,7 @@ class FilterPanel(QWidget):
             self.tag_list.addItem(item)
         self.tag_list.blockSignals(False)
         self.tag_hint.setVisible(not tags)
+        self.tag_list.setVisible(bool(tags))
 
     def clear(self) -> None:
         widgets = (self.key_combo, self.compatible_box, self.meter_combo, self.bpm_min, self.bpm_max, self.tag_list)

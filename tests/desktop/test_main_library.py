@@ -319,3 +319,14 @@ def test_main_window_fits_a_1280x720_screen(qtbot, window, song_folder):
     assert window.queue_dock.isVisible() and window.queue_panel.table.height() >= 50
     assert window.view.height() >= 250
     assert window.sidebar_scroll.width() >= 220
+
+
+def test_first_run_sidebar_is_not_squashed_at_1280x720(qtbot, window):
+    window.resize(1280, 720)
+    qtbot.waitUntil(lambda: window.height() == 720, timeout=DEFAULT_WAIT_MS)
+    qtbot.wait(100)
+    filters = window.sidebar.filters
+    assert filters.tag_hint.isVisible() and not filters.tag_list.isVisible()  # no tags yet: one line says so
+    for widget in (filters.key_combo, filters.meter_combo, filters.bpm_min, filters.bpm_max,
+                   filters.compatible_box, window.sidebar.filters.clear_button):
+        assert widget.height() >= widget.sizeHint().height(), widget.objectName()
