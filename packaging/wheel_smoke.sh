@@ -30,14 +30,20 @@ else
 fi
 "$VENV/bin/pip" wheel --quiet --no-deps --wheel-dir "$WORK/dist" "$WORK/src"
 WHEEL="$(ls "$WORK"/dist/moss_music_studio-*.whl)"
-"$VENV/bin/python" - "$WHEEL" <<'PY'
+"$VENV/bin/python" - "$WHEEL" "$WORK/src" <<'PY'
 import sys
 import zipfile
+from pathlib import Path
 
 names = set(zipfile.ZipFile(sys.argv[1]).namelist())
-needed = {"moss_music/resources/prompts/caption.txt", "moss_music/resources/icons/app.svg", "desktop/style.qss",
-          "moss_music/library/migrations/env.py"}
+src = Path(sys.argv[2])
+needed = {"desktop/style.qss"}
+needed |= {f"moss_music/resources/{p.relative_to(src / 'resources').as_posix()}"
+           for p in (src / "resources").rglob("*") if p.is_file()}
+needed |= {p.relative_to(src).as_posix() for package in ("moss_music", "desktop", "worker")
+           for p in (src / package).rglob("*.py")}
 assert needed <= names, f"the wheel lacks {sorted(needed - names)}"
+print(f"the wheel holds all {len(needed)} modules and resources of the checkout")
 PY
 
 echo "== install it (no extras: the DSP-only install) into a clean venv ($VENV)"
