@@ -8,25 +8,23 @@ from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleO
 from desktop.library.columns import BACKEND_LABELS
 from desktop.queue.query import JobRow, QueueSnapshot, format_eta
 from desktop.theme import STATE_COLORS
+from worker.states import ACTIVE_STATES, JobState
 
 JOB_ROLE = Qt.ItemDataRole.UserRole + 1
 HEADERS = ("Track", "Backend", "Progress", "Stage", "ETA")
 PROGRESS_COLUMN = 2
-STATE_WORDS = {"queued": "waiting", "running": "running", "done": "done", "failed": "failed",
-               "cancelled": "cancelled"}
-
-
-ACTIVE = ("queued", "running")
+STATE_WORDS = {JobState.QUEUED: "waiting", JobState.RUNNING: "running", JobState.DONE: "done",
+               JobState.FAILED: "failed", JobState.CANCELLED: "cancelled"}
 
 
 def _stage_text(job: JobRow) -> str:
-    if job.state == "failed" and job.error:
+    if job.state == JobState.FAILED and job.error:
         return job.error
-    if job.state == "done":
+    if job.state == JobState.DONE:
         took = format_eta(job.elapsed_s)
         return f"finished in {took}" if took else "finished"
-    if job.state == "cancelled":
-        return "cancelled"
+    if job.state == JobState.CANCELLED:
+        return STATE_WORDS[JobState.CANCELLED]
     return job.stage
 
 
@@ -69,8 +67,8 @@ class QueueModel(QAbstractTableModel):
                 return _stage_text(job)
             if column == 4:
                 # Only what is still to come has an ETA; how long a finished job took is in its stage.
-                return format_eta(job.eta_s) if job.state in ACTIVE else ""
-        if role == Qt.ItemDataRole.ForegroundRole and column in (2, 3) and job.state in ("failed", "cancelled"):
+                return format_eta(job.eta_s) if job.state in ACTIVE_STATES else ""
+        if role == Qt.ItemDataRole.ForegroundRole and column in (2, 3) and JobState(job.state).retryable:
             return STATE_COLORS[job.state]
         if role == Qt.ItemDataRole.ToolTipRole:
             if job.error:
@@ -103,7 +101,7 @@ class ProgressDelegate(QStyledItemDelegate):
 
     def paint(self, painter, option, index: QModelIndex) -> None:
         job: JobRow | None = index.data(JOB_ROLE)
-        if job is None or job.state != "running":
+        if job is None or job.state != JobState.RUNNING:
             super().paint(painter, option, index)
             return
         if option.state & QStyle.StateFlag.State_Selected:

@@ -19,10 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.queue.model import JOB_ROLE, PROGRESS_COLUMN, ProgressDelegate, QueueModel
+from desktop.queue.model import JOB_ROLE, PROGRESS_COLUMN, STATE_WORDS, ProgressDelegate, QueueModel
 from desktop.queue.query import QueueSnapshot, fetch_queue
 from desktop.services import BackgroundRunner, describe_error
 from moss_music.paths import DataDir
+from worker.states import ACTIVE_STATES, FINISHED_STATES, JobState
 
 TICK_MS = 1000
 """While jobs run, ETAs and elapsed times are recomputed this often even if no row changed."""
@@ -131,7 +132,7 @@ class QueuePanel(QWidget):
         if paused is not None:
             self.paused = paused
         self._show_summary(snapshot)
-        if snapshot.counts.get("running") or snapshot.counts.get("queued"):
+        if any(snapshot.counts.get(state) for state in ACTIVE_STATES):
             if not self.tick.isActive():
                 self.tick.start()
         else:
@@ -145,8 +146,8 @@ class QueuePanel(QWidget):
     def _show_summary(self, snapshot: QueueSnapshot) -> None:
         counts = snapshot.counts
         parts = []
-        for state, word in (("running", "running"), ("queued", "waiting"), ("failed", "failed"),
-                            ("done", "done"), ("cancelled", "cancelled")):
+        for state in (JobState.RUNNING, JobState.QUEUED, JobState.FAILED, JobState.DONE, JobState.CANCELLED):
+            word = STATE_WORDS[state]
             if counts.get(state):
                 parts.append(f"{counts[state]:,} {word}")
         hint = EMPTY_HINT_AUTO if self.auto_analyze else EMPTY_HINT
@@ -175,10 +176,10 @@ class QueuePanel(QWidget):
 
     def _update_buttons(self, *_args) -> None:
         jobs = self._selected_jobs()
-        self.cancel_button.setEnabled(any(job.state in ("queued", "running") for job in jobs))
-        self.retry_button.setEnabled(any(job.state in ("failed", "cancelled") for job in jobs))
+        self.cancel_button.setEnabled(any(job.state in ACTIVE_STATES for job in jobs))
+        self.retry_button.setEnabled(any(JobState(job.state).retryable for job in jobs))
         counts = self.model.snapshot.counts
-        self.clear_button.setEnabled(any(counts.get(s) for s in ("done", "failed", "cancelled")))
+        self.clear_button.setEnabled(any(counts.get(s) for s in FINISHED_STATES))
 
     def set_live_lanes(self, lanes: dict[str, bool]) -> None:
         """The status bar's newest lane poll; re-read the queue when it changes what waiting jobs say."""
@@ -190,7 +191,7 @@ class QueuePanel(QWidget):
     # -- controls ------------------------------------------------------------------------
 
     def cancel_selected(self) -> None:
-        ids = [job.id for job in self._selected_jobs() if job.state in ("queued", "running")]
+        ids = [job.id for job in self._selected_jobs() if job.state in ACTIVE_STATES]
         self.cancel_jobs(ids)
 
     def cancel_jobs(self, ids: list[int]) -> None:
@@ -205,7 +206,7 @@ class QueuePanel(QWidget):
     def retry_selected(self) -> None:
         from worker import client
 
-        ids = [job.id for job in self._selected_jobs() if job.state in ("failed", "cancelled")]
+        ids = [job.id for job in self._selected_jobs() if JobState(job.state).retryable]
         if ids:
             library = self.library
             self._run(lambda: [client.retry_job(library, job_id) for job_id in ids], f"Retrying {len(ids)} job(s)…")

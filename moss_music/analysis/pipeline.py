@@ -21,6 +21,7 @@ from moss_music.analysis.base import AnalysisCancelled, CancelCheck, ProgressCal
 from moss_music.annotations import TrackAnnotations
 from moss_music.audio import load
 from moss_music.library import Library, Track
+from moss_music.library.status import unusable_reason
 from moss_music.library.store import annotations_of
 
 log = logging.getLogger(__name__)
@@ -48,15 +49,6 @@ class TrackResult:
     elapsed_s: float
     note: str = ""
     """How the result came about when that is worth telling (' (lighter settings after GPU out of memory)')."""
-
-
-def unusable_reason(track: Track) -> str:
-    """Why the track's file cannot be used now ('' when it can): the one reading of ``Track.status``."""
-    if track.status == "missing":
-        return "the file is missing"
-    if track.status != "ok":
-        return f"the file is unreadable ({track.error})" if track.error else "the file is unreadable"
-    return ""
 
 
 def check_analysable(track: Track) -> None:

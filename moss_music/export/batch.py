@@ -18,6 +18,7 @@ from moss_music.export.base import ExportOptions, IncompleteExport, NothingToExp
 from moss_music.export.registry import get_writer
 from moss_music.export.safe_write import TagWriteError
 from moss_music.export.tags import TagChange, TagOptions, TagResult, preview_tags, write_tags
+from moss_music.library.status import unusable_reason
 
 Progress = Callable[[int, int, str], None]
 """(steps done, steps in all, what is being done)."""
@@ -191,8 +192,9 @@ def tag_tracks(library, track_ids: Iterable[int], options: TagOptions | None = N
             progress(done, len(ids), track.path)
         outcome = TagOutcome(track_id, track.path)
         outcomes.append(outcome)
-        if track.status != "ok" or not os.path.isfile(track.path):
-            outcome.error = f"the file is {track.status if track.status != 'ok' else 'missing'}: {track.path}"
+        reason = unusable_reason(track, check_file=True)
+        if reason:
+            outcome.error = f"{reason}: {track.path}"
             continue
         annotations = library.annotations_for(track_id)
         try:

@@ -7,9 +7,9 @@ The worker adds the option to the core's ``analyze`` command; ``analyze`` calls
 from __future__ import annotations
 
 from moss_music.analysis import lane_for_backend
-from moss_music.analysis.pipeline import unusable_reason
 from moss_music.cli.context import EXIT_FAILURES, EXIT_OK, UsageError
 from moss_music.library import TrackNotFound
+from moss_music.library.status import unusable_reason
 
 
 def register(subparsers, common) -> None:
