@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import platform
 import shutil
@@ -244,14 +243,16 @@ def check_model(data_dir) -> Check:
                 f"then set {MODEL_ENV} or choose the folder in Settings")
     if not folder:
         return Check("model", "warn", "no MOSS-Music folder configured (the DSP backend still works)", download)
-    config = os.path.join(folder, "config.json")
-    if not os.path.isfile(config):
+    if not os.path.isfile(os.path.join(folder, "config.json")):
         return Check("model", "fail", f"{folder} has no config.json", download)
-    try:
-        model_type = json.loads(open(config, encoding="utf-8").read()).get("model_type", "?")
-    except ValueError as error:
-        return Check("model", "fail", f"{config} is not valid JSON ({error})", download)
-    has_weights = any(name.endswith(".safetensors") for name in os.listdir(folder))
-    if not has_weights:
-        return Check("model", "fail", f"{folder}: no .safetensors weights", "the download is incomplete: run it again")
-    return Check("model", "ok", f"{folder} (model_type {model_type}); `moss-music model check {folder}` loads it")
+    from moss_music.model.checkpoint import inspect_checkpoint
+    from moss_music.model.tokenizer import load_tokenizer
+
+    try:  # headers and JSON only: no weight is read, no code from the folder runs
+        info = inspect_checkpoint(folder)
+        load_tokenizer(folder)
+    except OSError as error:
+        return Check("model", "fail", str(error).splitlines()[0],
+                     "the folder is incomplete or not a released MOSS-Music/MOSS-Audio folder: download it again")
+    return Check("model", "ok", f"{folder} ({info.model_type}, {info.variant}, {len(info.weight_files)} shard(s), "
+                                f"{info.total_bytes / 1e9:.1f} GB); `moss-music model check {folder}` loads it")
