@@ -34,6 +34,7 @@ from moss_music.library.tags import FileTags, read_tags
 
 BATCH_SIZE = 200
 READ_THREADS = min(4, os.cpu_count() or 1)
+PROGRESS_EVERY_S = 0.1
 
 ScanProgress = Callable[[int, int, str], None]
 """(files processed, files to process, current path)."""
@@ -214,13 +215,31 @@ class Scanner:
                 if self.should_cancel():
                     break
                 # Reading and hashing happen outside the write transaction, which stays short.
-                batch = list(pool.map(lambda item: _read(item, with_legacy), to_read[start:start + BATCH_SIZE]))
+                batch = self._read_batch(pool, to_read[start:start + BATCH_SIZE], start, total, with_legacy)
                 with self.library.write() as session:
                     for read in batch:
                         self._store_one(session, read, state, report)
-                if self.progress:
-                    done = min(start + BATCH_SIZE, total)
-                    self.progress(done, total, to_read[done - 1].path)
+                if len(batch) < min(BATCH_SIZE, total - start):
+                    break  # cancelled mid-batch: what was read is stored, the rest waits for the next scan
+
+    def _read_batch(self, pool: ThreadPoolExecutor, items: list[_FoundFile], done_before: int, total: int,
+                    with_legacy: bool) -> list[_ReadFile]:
+        """Read a batch in the pool, reporting progress per file (at most every PROGRESS_EVERY_S) and
+        stopping early on cancel: a batch of long files can take minutes now that all the audio is read."""
+        futures = [pool.submit(_read, item, with_legacy) for item in items]
+        batch: list[_ReadFile] = []
+        reported = 0.0
+        for future in futures:
+            if self.should_cancel():
+                for pending in futures:
+                    pending.cancel()
+                break
+            batch.append(future.result())
+            now = time.monotonic()
+            if self.progress and (now - reported >= PROGRESS_EVERY_S or len(batch) == len(futures)):
+                reported = now
+                self.progress(done_before + len(batch), total, batch[-1].found.path)
+        return batch
 
     def _missing_hashes(self) -> dict[str, int]:
         with self.library.session() as session:

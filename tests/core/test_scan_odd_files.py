@@ -109,3 +109,20 @@ def test_track_numbers_are_parsed_strictly(value, expected):
     from moss_music.library.tags import _track_number
 
     assert _track_number(value) == expected
+
+
+def test_a_cancel_mid_batch_keeps_what_was_read_and_the_next_scan_finishes(library, tmp_path):
+    for i in range(8):
+        write_song(tmp_path / f"song_{i}.wav", seconds=0.3)
+    asked = []
+
+    def cancel_after_three_files() -> bool:
+        asked.append(1)
+        return len(asked) > 4  # once before the batch, then once before each file
+
+    seen = []
+    report = library.scan([tmp_path], progress=lambda done, total, path: seen.append((done, total)),
+                          should_cancel=cancel_after_three_files)
+    assert report.added == 3 and len(library.list_tracks()) == 3
+    assert seen and seen[-1][0] <= 3 and seen[-1][1] == 8
+    assert library.scan([tmp_path]).added == 5
