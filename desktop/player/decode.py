@@ -55,6 +55,8 @@ def load_stereo(path: str, sample_rate: int | None = None) -> tuple[np.ndarray, 
     except Exception:  # noqa: BLE001 - the mono loader says precisely why (missing, truncated, not audio)
         audio = load_mono(path, sample_rate)
         return audio.samples[:, None], audio.sample_rate
+    # NaN/inf samples (a damaged float file) would reach the sound card as full-scale noise: play silence.
+    np.nan_to_num(samples, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
     if sample_rate and sample_rate != rate:
         samples = soxr.resample(samples, rate, sample_rate).astype(np.float32, copy=False)
         rate = sample_rate

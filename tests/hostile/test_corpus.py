@@ -306,3 +306,18 @@ def test_the_command_line_reports_the_corpus_in_strict_json_and_clean_lines(corp
     damaged = [p for p in ok_paths if getattr(kind_or_none(os.path.basename(p)), "damaged", False)]
     assert len(results) == len(ok_paths) - len(damaged)
     assert sum("damaged" in line for line in analysed.stderr.splitlines()) == len(damaged)
+
+
+def test_playback_decoding_gives_finite_samples_or_a_reason(corpus):
+    """What reaches the sound card: never NaN or inf (full-scale noise), never outside [-1, 1]."""
+    import numpy as np
+
+    from desktop.player.decode import load_stereo
+
+    for name, track in corpus.tracks.items():
+        try:
+            samples, rate = load_stereo(track.path, 48_000)
+        except AudioError as error:
+            assert track.status != "ok" and error.reason, name
+            continue
+        assert rate == 48_000 and np.isfinite(samples).all() and np.abs(samples).max(initial=0) <= 1.0, name
