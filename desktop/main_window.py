@@ -46,6 +46,7 @@ from desktop.queue.analysis import AnalysisController
 from desktop.queue.panel import QueuePanel
 from desktop.services import BackgroundRunner, describe_error
 from desktop.settings.backends import BackendInfo
+from desktop.settings.controller import SettingsController
 from desktop.settings.store import SettingsStore
 from desktop.status import StatusBar
 from desktop.track_view import open_track_view
@@ -86,7 +87,6 @@ class MainWindow(QMainWindow):
         self._sidebar_loading = False
         self._sidebar_again = False
         self._shut_down = False
-        self._settings_dialog = None
         self.demo_track_id: int | None = None
         self.confirm = self._confirm_dialog
         """Asks the user yes/no; replaced in tests, where no modal dialog can be answered."""
@@ -95,6 +95,7 @@ class MainWindow(QMainWindow):
         self.analysis = AnalysisController(library, data_dir, self.settings, self.runner, self,
                                            start_workers=start_workers)
         self.demo = DemoController(library, data_dir, self.runner, self)
+        self.settings_flow = SettingsController(self.settings, data_dir, self.runner, self)
 
         self.setWindowTitle("MOSS-Music Studio")
         self.setObjectName("mainWindow")
@@ -219,6 +220,11 @@ class MainWindow(QMainWindow):
         self.analysis.workers_started.connect(self.status.poll)
         self.analysis.message.connect(self.show_message)
 
+        self.settings_flow.changed.connect(self._settings_saved)
+        self.settings_flow.add_folder_requested.connect(lambda path: self.scan_paths([path]))
+        self.settings_flow.remove_folder_requested.connect(self.remove_folder)
+        self.settings_flow.rescan_requested.connect(self.rescan_all)
+
         self.demo.progress.connect(self._demo_progress)
         self.demo.ready.connect(self._demo_ready)
         self.demo.failed.connect(self._demo_failed)
@@ -272,8 +278,7 @@ class MainWindow(QMainWindow):
         self.sidebar.set_folders(folders)
         self.sidebar.filters.set_choices(signatures, tags)
         self.folder_watcher.set_roots([path for _, path, _ in folders], bool(self.settings.get("library.watch", True)))
-        if self._settings_dialog is not None:
-            self._settings_dialog.set_folders(folders)
+        self.settings_flow.set_folders(folders)
         if self.model.loaded_once:
             self._model_reloaded(self.model.rowCount())
         if self._sidebar_again:
@@ -476,19 +481,7 @@ class MainWindow(QMainWindow):
     # -- settings and model ------------------------------------------------------------------
 
     def open_settings(self) -> None:
-        from desktop.settings.dialog import SettingsDialog
-
-        dialog = SettingsDialog(self.settings, self.data_dir, self.runner, self._folders, self)
-        dialog.add_folder_requested.connect(lambda path: self.scan_paths([path]))
-        dialog.remove_folder_requested.connect(self.remove_folder)
-        dialog.rescan_requested.connect(self.rescan_all)
-        dialog.get_model_requested.connect(self.open_model_page)
-        dialog.saved.connect(self._settings_saved)
-        self._settings_dialog = dialog
-        try:
-            dialog.exec()
-        finally:
-            self._settings_dialog = None
+        self.settings_flow.open_settings(self._folders)
 
     def _settings_saved(self) -> None:
         self.status.set_backend(self.settings.default_backend)
@@ -505,16 +498,7 @@ class MainWindow(QMainWindow):
                            lambda _r: (self.refresh_sidebar(), self.model.reload()))
 
     def open_model_page(self) -> None:
-        from desktop.first_run.model_page import ModelDownloadDialog
-
-        dialog = ModelDownloadDialog(self.data_dir, self.runner, self)
-        dialog.model_ready.connect(self._model_downloaded)
-        dialog.exec()
-
-    def _model_downloaded(self, folder: str) -> None:
-        self.settings.set("model_dir", folder)
-        self.settings.save()
-        self._settings_saved()
+        self.settings_flow.open_model_page()
 
     # -- messages and shutdown ---------------------------------------------------------------
 

@@ -115,6 +115,8 @@ class TrackTableModel(QAbstractTableModel):
         self._reload_pending: TrackFilter | None = None
         self._reload_running = False
         self._shown_filter: TrackFilter | None = None
+        self._refresh_pending = False
+        """A row refresh was asked for while pages were loading: run it when they are in."""
         self.loaded_once = False
 
     # -- what the view sees ------------------------------------------------------------------
@@ -281,12 +283,14 @@ class TrackTableModel(QAbstractTableModel):
             self.reloaded.emit(count)
             self._schedule_dispatch_if_needed()
         self._start_reload()
+        self._run_pending_refresh()
 
     def _reload_failed(self, error: BaseException) -> None:
         self._reload_running = False
         self.loading.emit(False)
         self.runner.error.emit(f"Could not read the library: {error}")
         self._start_reload()
+        self._run_pending_refresh()
 
     def _want(self, page_index: int) -> None:
         self._wanted[page_index] = None
@@ -343,10 +347,16 @@ class TrackTableModel(QAbstractTableModel):
             while len(self._pages) > MAX_CACHED_PAGES:
                 self._pages.popitem(last=False)
         self._schedule_dispatch_if_needed()
+        self._run_pending_refresh()
 
     def _fetch_failed(self, error: BaseException) -> None:
         self._fetching = False
         self.runner.error.emit(f"Could not read library rows: {error}")
+        self._run_pending_refresh()
+
+    def _run_pending_refresh(self) -> None:
+        if self._refresh_pending and not self._fetching and not self._reload_running:
+            self.refresh_rows()
 
     def _schedule_dispatch_if_needed(self) -> None:
         if not self._dispatch_scheduled and self._pages_to_fetch():
@@ -357,7 +367,11 @@ class TrackTableModel(QAbstractTableModel):
 
     def refresh_rows(self) -> None:
         """Re-read the loaded rows (a job moved on): same rows, fresh status and summary columns."""
-        if not self._pages or self._fetching or self._reload_running:
+        if self._fetching or self._reload_running:
+            self._refresh_pending = True  # not lost: the page that is loading may predate the change
+            return
+        self._refresh_pending = False
+        if not self._pages:
             return
         generation = self._generation
         ids = [row.id for row in self.loaded_rows()]

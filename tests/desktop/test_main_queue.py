@@ -157,8 +157,17 @@ def test_new_files_are_queued_for_dsp_as_they_are_added(qtbot, window, song_fold
 
 
 def test_automatic_analysis_can_be_turned_off_in_settings(qtbot, window, song_folder, library):
-    window.settings.set("analysis.auto_new", False)
-    window._settings_saved()
+    from PySide6.QtCore import QTimer
+
+    def untick_and_save() -> None:
+        dialog = window.settings_flow.dialog
+        assert dialog is not None and dialog.auto_box.isChecked()
+        dialog.auto_box.click()
+        dialog.save_and_close()
+
+    QTimer.singleShot(200, untick_and_save)
+    window.settings_action.trigger()  # the real, modal Settings dialog
+    assert window.settings.auto_analyze is False
     qtbot.waitUntil(lambda: "To analyse tracks" in window.queue_panel.summary.text(), timeout=DEFAULT_WAIT_MS)
     assert "as they are added" not in window.queue_panel.summary.text()
     scan(qtbot, window, song_folder(("Manual", "Ann")))
