@@ -34,7 +34,8 @@ import time  # noqa: E402
 from datetime import timezone  # noqa: E402
 
 from moss_music.analysis import get_analyzer_class, register_backend  # noqa: E402
-from moss_music.audio import load, probe  # noqa: E402
+from moss_music.analysis.pipeline import analyze_track  # noqa: E402
+from moss_music.audio import probe  # noqa: E402
 from moss_music.library import Library  # noqa: E402
 from moss_music.paths import HOME_ENV, DataDir  # noqa: E402
 from tests.audio_fixtures import write_song  # noqa: E402
@@ -44,6 +45,7 @@ from worker import client  # noqa: E402
 from worker.launcher import ConsumerLauncher  # noqa: E402
 from worker.runner import AnalyzerCache, warm_up  # noqa: E402
 from worker.settings import EXTRA_BACKENDS_ENV, REDIS_URL_ENV  # noqa: E402
+from worker.states import FINISHED_STATES, JobState  # noqa: E402
 
 OUT_DIR = HERE / "out"
 EVAL_DIR = HERE.parent.parent / "shared" / "eval"
@@ -62,7 +64,7 @@ def generated_songs(folder: Path, count: int) -> list[Path]:
 def wait_all(library, ids, timeout=3600.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if all(job.state in ("done", "failed", "cancelled") for job in client.list_jobs(library, states=None)
+        if all(job.state in FINISHED_STATES for job in client.list_jobs(library, states=None)
                if job.id in ids):
             return
         time.sleep(0.02)
@@ -83,19 +85,12 @@ def wait_warm(data_dir: DataDir, count: int, timeout: float = 120.0) -> None:
 
 
 def in_process(library, data_dir, track_ids, backend, params_list) -> float:
-    """The worker's steps without the queue: load, analyse, store. Returns seconds."""
-    cache = AnalyzerCache(data_dir)
-    analyzer = cache.get(backend, {})
-    tasks = list(type(analyzer).tasks)
+    """What a job does, without the queue: the same ``analyze_track`` call, one after another. Returns seconds."""
+    analyzer = AnalyzerCache(data_dir).get(backend, {})
     started = time.perf_counter()
     for params in params_list:
         for track_id in track_ids:
-            track = library.get_track(track_id)
-            audio = load(track.path, getattr(type(analyzer), "sample_rate", None))
-            annotations = analyzer.analyze(audio, tasks, params=params)
-            library.save_analysis(track_id, backend=backend, model_id=analyzer.model_id,
-                                  model_revision=analyzer.model_revision, tasks=tasks, params=params,
-                                  annotations=annotations)
+            analyze_track(library, analyzer, library.get_track(track_id), params=params)
     return time.perf_counter() - started
 
 
@@ -108,7 +103,7 @@ def through_queue(library, track_ids, backend, params_list) -> tuple[float, floa
     enqueued = time.perf_counter() - started
     wait_all(library, set(ids))
     jobs = [client.get_job(library, i) for i in ids]
-    failed = [j for j in jobs if j.state != "done"]
+    failed = [j for j in jobs if j.state != JobState.DONE]
     if failed:
         raise RuntimeError(f"{len(failed)} jobs failed, e.g. {failed[0].error}")
     return time.perf_counter() - started, enqueued, jobs

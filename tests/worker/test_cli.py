@@ -67,3 +67,21 @@ def test_pause_and_resume_from_the_command_line(data_dir, capsys):
     assert out.strip() == "no jobs  (queue paused)"
     assert run_cli(capsys, "jobs", "resume")[1] == "queue resumed\n"
     assert run_cli(capsys, "jobs", "pause", "3")[0] == 2
+
+
+def test_worker_and_desktop_commands_come_from_entry_points():
+    import moss_music.cli as cli
+
+    commands = cli.build_parser()._subparsers._group_actions[0].choices
+    assert {"worker", "jobs", "gui"} <= set(commands)
+    assert "--queue" in commands["analyze"].format_help()
+
+
+def test_the_core_cli_stands_alone_without_the_worker_or_the_app(monkeypatch):
+    import moss_music.cli as cli
+
+    monkeypatch.setattr(cli, "entry_points", lambda group: [])
+    commands = cli.build_parser()._subparsers._group_actions[0].choices
+    assert {"scan", "tracks", "analyze", "export"} <= set(commands)
+    assert not {"worker", "jobs", "gui"} & set(commands)
+    assert "--queue" not in commands["analyze"].format_help()
