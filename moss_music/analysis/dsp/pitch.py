@@ -20,7 +20,7 @@ TONAL_MIN = 0.1
 TREBLE = (48, 90)
 """MIDI range that feeds the chord chroma (C3..F#6)."""
 BASS = (28, 55)
-COMPRESSION = 20.0
+COMPRESSION = 400.0
 """MIDI range for the bass chroma (E1..G3)."""
 
 
