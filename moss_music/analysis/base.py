@@ -21,7 +21,8 @@ class AnalysisCancelled(Exception):
 class Analyzer(Protocol):
     backend: ClassVar[str]
     tasks: ClassVar[tuple[str, ...]]
-    """Task names this backend understands (e.g. 'beats', 'chords', 'caption', 'lyrics')."""
+    """Task names this backend understands (e.g. 'beats', 'chords', 'caption', 'lyrics'); a backend may also
+    name ``default_tasks``, run when a job names none (``tasks`` otherwise)."""
     sample_rate: ClassVar[int | None]
     """The rate to decode to before ``analyze`` (None: the file's own rate)."""
 

@@ -62,7 +62,7 @@ def analyze_track(library: Library, analyzer: Any, track: Track, tasks: Sequence
                   params: dict[str, Any] | None = None, force: bool = False,
                   progress: ProgressCallback | None = None, should_cancel: CancelCheck | None = None,
                   cancel_before_save: CancelCheck | None = None) -> TrackResult:
-    """Analyse ``track`` with ``analyzer`` (all its tasks when ``tasks`` is empty) and store the result.
+    """Analyse ``track`` with ``analyzer`` (its default tasks when ``tasks`` is empty) and store the result.
 
     ``should_cancel`` is asked between steps and often inside the analyzer (keep it cheap);
     ``cancel_before_save`` is asked once before storing and may be slow (the worker reads the job row),
@@ -72,7 +72,7 @@ def analyze_track(library: Library, analyzer: Any, track: Track, tasks: Sequence
     """
     check_analysable(track)
     params = dict(params or {})
-    tasks = list(tasks or type(analyzer).tasks)
+    tasks = list(tasks or getattr(type(analyzer), "default_tasks", type(analyzer).tasks))
     backend = type(analyzer).backend
     if not force:
         cached = library.find_analysis(track.content_hash, backend, analyzer.model_id, analyzer.model_revision,
