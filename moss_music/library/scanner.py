@@ -207,7 +207,11 @@ class Scanner:
                  report: ScanReport) -> None:
         state = _MatchState(known, vanished, {info["hash"]: path for path, info in vanished.items() if info["hash"]},
                             self._missing_hashes())
-        with_legacy = any(info["hash"] and not is_current(info["hash"], info["scheme"]) for info in known.values())
+        # The old hash is computed only where it can match something: a known path still on the old
+        # scheme, or (for moves) any vanished or missing track still on it.
+        legacy = {path for path, info in known.items() if info["hash"] and not is_current(info["hash"], info["scheme"])}
+        legacy_moves = any(path in legacy for path in vanished) or any(
+            known[path]["status"] == "missing" for path in legacy)
         total = len(to_read)
         # Hashing reads whole files: threads overlap the disk and blake2b (both release the GIL).
         with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
@@ -215,7 +219,8 @@ class Scanner:
                 if self.should_cancel():
                     break
                 # Reading and hashing happen outside the write transaction, which stays short.
-                batch = self._read_batch(pool, to_read[start:start + BATCH_SIZE], start, total, with_legacy)
+                batch = self._read_batch(pool, to_read[start:start + BATCH_SIZE], start, total,
+                                         True if legacy_moves else legacy)
                 with self.library.write() as session:
                     for read in batch:
                         self._store_one(session, read, state, report)
@@ -223,10 +228,10 @@ class Scanner:
                     break  # cancelled mid-batch: what was read is stored, the rest waits for the next scan
 
     def _read_batch(self, pool: ThreadPoolExecutor, items: list[_FoundFile], done_before: int, total: int,
-                    with_legacy: bool) -> list[_ReadFile]:
+                    with_legacy: bool | set[str]) -> list[_ReadFile]:
         """Read a batch in the pool, reporting progress per file (at most every PROGRESS_EVERY_S) and
         stopping early on cancel: a batch of long files can take minutes now that all the audio is read."""
-        futures = [pool.submit(_read, item, with_legacy) for item in items]
+        futures = [pool.submit(_read, item, with_legacy is True or item.path in with_legacy) for item in items]
         batch: list[_ReadFile] = []
         reported = 0.0
         for future in futures:

@@ -239,3 +239,22 @@ def test_migration_0003_keeps_existing_rows_as_legacy(data_dir):
         assert track.content_hash == "ad90df3165f8ff6b2824f92841c7b71a" and track.hash_scheme is None
     finally:
         library.close()
+
+
+def test_a_track_missing_since_before_the_upgrade_is_found_again_by_its_old_hash(library, tmp_path):
+    music = tmp_path / "music"
+    song = write_song(music / "song.flac", seconds=1.0)
+    library.scan([music])
+    track_id = library.resolve_track(str(song)).id
+    _analyse(library, library.get_track(track_id), 77.0)
+    _make_legacy(library)
+    parked = tmp_path / "parked.flac"
+    shutil.move(song, parked)
+    assert library.scan([music]).missing == 1
+    (music / "back").mkdir()
+    shutil.move(parked, music / "back" / "song.flac")
+    report = library.scan([music])
+    assert report.moved == 1 and report.added == 0
+    track = library.get_track(track_id)
+    assert track.path.endswith("back/song.flac") and track.hash_scheme == HASH_SCHEME
+    assert library.annotations_for(track_id).tempo.bpm == 77.0
