@@ -336,11 +336,11 @@ class MainWindow(QMainWindow):
     def _show_scan_progress(self, done: int, total: int, path: str) -> None:
         self.status.showMessage(f"Scanning… {done:,} / {total:,}  {Path(path).name}")
 
-    def _scan_done(self, report, paths: list[str]) -> None:
+    def _scan_done(self, report, paths: list[str], started_at) -> None:
         self.status.showMessage(describe_scan(report), 8000)
         self.model.reload()
         self.refresh_sidebar()
-        self.analysis.analyse_new(paths)
+        self.analysis.analyze_new(paths, since=started_at)
         self.scan_finished.emit(report)
 
     def open_demo(self) -> None:

@@ -12,6 +12,7 @@ import os
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Float, Integer, and_, case, exists, false, func, literal, not_, or_, select, text
@@ -337,13 +338,17 @@ def _under(paths: Sequence[str]):
     return or_(*conditions) if conditions else literal(False)
 
 
-def tracks_to_analyse(session: Session, paths: Sequence[str], backend: str) -> list[int]:
+def tracks_to_analyze(session: Session, paths: Sequence[str], backend: str,
+                      since: datetime | None = None) -> list[int]:
     """Readable tracks under ``paths`` with no ``backend`` analysis that never had a ``backend`` job.
 
-    What a scan hands to automatic analysis: a file that failed (or was cancelled) once is not
-    queued again by every rescan; the user retries it from the queue.
+    What a scan hands to automatic analysis. ``since``: only tracks the scan added or changed (their
+    row was written after it), so turning the option on never queues a whole existing library; a file
+    that failed (or was cancelled) once is not queued again by every rescan — the user retries it
+    from the queue.
     """
     had_job = exists().where(Job.track_id == Track.id, Job.backend == backend)
-    stmt = (select(Track.id).where(_under(paths), Track.status == "ok", not_(_analyzed(backend)), not_(had_job))
-            .order_by(Track.path))
-    return list(session.scalars(stmt))
+    stmt = select(Track.id).where(_under(paths), Track.status == "ok", not_(_analyzed(backend)), not_(had_job))
+    if since is not None:
+        stmt = stmt.where(Track.updated_at >= since)
+    return list(session.scalars(stmt.order_by(Track.path)))

@@ -8,11 +8,13 @@ files.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
 from desktop.services import BackgroundRunner, describe_error
+from moss_music.library.schema import utcnow
 
 
 class ScanController(QObject):
@@ -20,8 +22,8 @@ class ScanController(QObject):
     """The paths of the scan that starts now."""
     progress = Signal(int, int, str)
     """(files done, files found, current path); emitted from the pool thread, delivered queued."""
-    finished = Signal(object, list)
-    """(``ScanReport``, the scanned paths)."""
+    finished = Signal(object, list, object)
+    """(``ScanReport``, the scanned paths, when the scan started as the library's clock reads it)."""
     failed = Signal(str)
 
     def __init__(self, library, runner: BackgroundRunner, parent: QObject | None = None) -> None:
@@ -42,13 +44,14 @@ class ScanController(QObject):
         paths = self._queue.pop(0)
         self.scanning = True
         library, progress = self.library, self.progress
+        started_at = utcnow()
         self.started.emit(paths)
         self.runner.submit(lambda: library.scan(paths, progress=lambda done, total, path: progress.emit(done, total, path)),
-                           lambda report: self._done(report, paths), self._failed)
+                           lambda report: self._done(report, paths, started_at), self._failed)
 
-    def _done(self, report, paths: list[str]) -> None:
+    def _done(self, report, paths: list[str], started_at: datetime) -> None:
         self.scanning = False
-        self.finished.emit(report, paths)
+        self.finished.emit(report, paths, started_at)
         self._next()
 
     def _failed(self, error: BaseException) -> None:

@@ -95,15 +95,15 @@ class AnalysisController(QObject):
         self.runner.submit(work, done,
                            lambda e: self.message.emit(f"Could not queue the analysis: {describe_error(e)}"))
 
-    def analyse_new(self, paths: list[str]) -> None:
-        """Queue DSP analysis for the files a scan of ``paths`` found that were never analysed (if enabled)."""
+    def analyze_new(self, paths: list[str], since: datetime | None = None) -> None:
+        """Queue DSP analysis for the files a scan of ``paths`` added or changed (``since`` it started)."""
         if not self.settings.auto_analyze:
             return
         library = self.library
 
         def work():
             with library.session() as session:
-                return library_query.tracks_to_analyse(session, paths, AUTO_BACKEND)
+                return library_query.tracks_to_analyze(session, paths, AUTO_BACKEND, since)
 
         def found(ids: list[int]) -> None:
             if ids:

@@ -253,3 +253,19 @@ def test_a_finished_job_is_announced_on_the_app_event_hub(qtbot, window, song_fo
     with qtbot.waitSignal(app_events().job_finished, timeout=DEFAULT_WAIT_MS) as finished:
         pass  # the change watcher notices the jobs table by itself
     assert finished.args[0].track_id == track_id and finished.args[0].backend == "dsp"
+
+
+def test_turning_automatic_analysis_on_does_not_queue_the_existing_library(qtbot, window, song_folder, library):
+    window.settings.set("analysis.auto_new", False)
+    folder = song_folder(("Old One", "Ann"), ("Old Two", "Bo"))
+    scan(qtbot, window, folder)
+    window.settings.set("analysis.auto_new", True)
+
+    from tests.audio_fixtures import write_song
+
+    write_song(folder / "03 Fresh.flac", seconds=1.0, tags={"title": "Fresh", "artist": "Cy"})
+    with qtbot.waitSignal(window.enqueued, timeout=DEFAULT_WAIT_MS) as queued:
+        window.rescan_all()
+    ids = track_ids_by_title(library)
+    assert [job.track_id for job in _jobs_for(library, ids.values())] == [ids["Fresh"]]
+    assert len(queued.args[0]) == 1
