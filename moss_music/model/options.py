@@ -17,7 +17,8 @@ class SamplingOptions:
     repetition_penalty: float = 1.0
     max_new_tokens: int = 1024
     thinking_budget: int | None = None
-    """Most tokens a Thinking checkpoint may spend inside <think>; then </think> is forced."""
+    """Most tokens a Thinking checkpoint may spend inside <think>, on top of ``max_new_tokens`` (which counts the
+    answer only); then Qwen3's transition sentence and </think> are forced. None: the engine's default."""
 
     def merged(self, overrides: dict[str, Any] | None) -> SamplingOptions:
         """A copy with the known keys of ``overrides`` applied (unknown keys and None values are ignored)."""
