@@ -31,7 +31,7 @@ NO_CHORD_COS = 0.35
 """Below this template fit (cosine) a beat is better called N than any chord."""
 STAY = {1: 0.55, 3: 0.8}
 STAY_OTHER = 0.93
-KEY_BONUS = 2.0
+KEY_BONUS = 1.5
 MIN_CHORD_SECONDS = 0.25
 """Shorter runs are slivers between a track edge and a beat, not chords."""
 
