@@ -163,20 +163,25 @@ class ChordLaneItem(BlockLaneItem):
             pinned = start < pixels.t0
             priority = -1.0 if pinned else (0.0 if self.on_downbeat(start) else 1.0) - min(end - start, 8) / 100
             candidates.append(Candidate(a, x0, min(rect.right(), right), widths, priority))
-        for placed in place_labels(candidates, padding=3.0, right_limit=right):
-            self._draw_name(painter, placed, rects[placed.key])
+        rows = 2 if pixels.height >= 32 else 1
+        for placed in place_labels(candidates, padding=3.0, right_limit=right, rows=rows,
+                                   left_limit=left):
+            self._draw_name(painter, placed, rects[placed.key], rows)
         self.draw_edit_handles(painter, pixels, QColor(theme.LOOP))
 
-    def _draw_name(self, painter: QPainter, placed, rect: QRectF) -> None:
+    def _draw_name(self, painter: QPainter, placed, rect: QRectF, rows: int = 1) -> None:
         chord = self.chords[placed.key]
         name = "N.C." if chord.label == "N" else self._names[placed.key]
         label_font = self._font if placed.form == 0 else self._small
         box = QRectF(placed.x0, rect.top(), placed.x1 - placed.x0, rect.height())
         if not placed.inside:  # runs over the next blocks: give it a backdrop of its own colour
+            if rows > 1:
+                height = rect.height() / rows
+                box = QRectF(placed.x0, rect.top() + placed.row * height, box.width(), height)
             backdrop = QColor(self._colours[placed.key]).darker(150) if chord.label != "N" else QColor(theme.LANE)
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(backdrop)
-            painter.drawRoundedRect(box.adjusted(0, 5, 0, -5), 3, 3)
+            painter.drawRoundedRect(box.adjusted(0, 1 if rows > 1 else 5, 0, -1 if rows > 1 else -5), 3, 3)
         painter.setFont(label_font)
         painter.setPen(QPen(QColor(theme.MUTED if chord.label == "N" else "#ffffff")))
         painter.drawText(box.adjusted(3 if placed.form else 4, 0, 0, 0),

@@ -37,6 +37,8 @@ class Placed:
     x1: float
     inside: bool
     """True when it fits in its own block (no backdrop needed)."""
+    row: int = -1
+    """For a label outside its block: which of the lane's label rows it sits in (-1: inside, full height)."""
 
 
 @dataclass
@@ -55,9 +57,11 @@ class _Occupied:
 
 
 def place_labels(candidates: list[Candidate], padding: float = 8.0, gap: float = 3.0,
-                 right_limit: float | None = None) -> list[Placed]:
+                 right_limit: float | None = None, rows: int = 1, left_limit: float = 0.0) -> list[Placed]:
+    """Labels to draw. With ``rows`` > 1 a label that does not fit its block may sit in any of that many
+    stacked rows (a tall lane at Fit zoom: every other chord in the top row, the rest below)."""
     placed: list[Placed] = []
-    occupied = _Occupied()
+    occupied = [_Occupied() for _ in range(max(rows, 1))]
     overflow: list[Candidate] = []
     for c in candidates:
         room = c.x1 - c.x0
@@ -65,14 +69,20 @@ def place_labels(candidates: list[Candidate], padding: float = 8.0, gap: float =
         if form is None:
             overflow.append(c)
             continue
-        placed.append(Placed(c.key, form, c.x0, c.x1, True))
-        occupied.add(c.x0, c.x1)
+        extent = c.x0 + c.widths[form] + padding  # only the text's extent: a neighbour's label may use the rest
+        placed.append(Placed(c.key, form, c.x0, extent, True))
+        for row in occupied:
+            row.add(c.x0, extent)
     for c in sorted(overflow, key=lambda c: (c.priority, c.x0)):
         width = c.widths[-1] + padding
-        x1 = c.x0 + width
-        if right_limit is not None and x1 > right_limit:
-            continue
-        if occupied.free(c.x0 - gap, x1 + gap):
-            placed.append(Placed(c.key, len(c.widths) - 1, c.x0, x1, False))
-            occupied.add(c.x0, x1)
+        # From the block's start rightwards, else ending at its end, else centred on it.
+        for x0 in (c.x0, c.x1 - width - gap, (c.x0 + c.x1 - width) / 2):
+            x1 = x0 + width
+            if (right_limit is not None and x1 > right_limit) or x0 < left_limit:
+                continue
+            row = next((r for r, taken in enumerate(occupied) if taken.free(x0 - gap, x1 + gap)), None)
+            if row is not None:
+                placed.append(Placed(c.key, len(c.widths) - 1, x0, x1, False, row))
+                occupied[row].add(x0, x1)
+                break
     return placed

@@ -65,7 +65,7 @@ class SectionLaneItem(BlockLaneItem):
             x0 = max(rect.left(), left)
             widths = tuple(float(self._metrics.horizontalAdvance(f)) for f in forms[i])
             candidates.append(Candidate(i, x0, min(rect.right(), right), widths, -1.0 if start < pixels.t0 else 0.0))
-        for placed in place_labels(candidates, padding=12.0, right_limit=right):
+        for placed in place_labels(candidates, padding=12.0, right_limit=right, left_limit=left):
             rect = rects[placed.key]
             box = QRectF(placed.x0, rect.top(), placed.x1 - placed.x0, rect.height())
             if not placed.inside:
