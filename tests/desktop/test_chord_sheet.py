@@ -154,3 +154,13 @@ def test_the_cell_per_bar_mode_and_the_keyboard_switch(qtbot, view):
     qtbot.keyClick(view, Qt.Key.Key_S)
     assert view.stack.currentWidget() is view.timeline
     assert view.transport.show_lanes.isChecked()
+
+
+def test_a_loop_set_in_the_lanes_is_shaded_on_the_sheet(qtbot, library, track_id):
+    view = open_view(qtbot, library, track_id)
+    try:
+        view.loop_block("sections", 1)  # the verse: bars 3–6
+        view.show_view("sheet")
+        assert view.sheet.grid.loop == (2, 5)
+    finally:
+        dispose(view)

@@ -129,6 +129,7 @@ class ChordSheetView(QFrame):
             self.ensure_laid_out()
 
     _stale = False
+    _loop: tuple[float | None, float | None] = (None, None)
 
     def ensure_laid_out(self) -> None:
         if not self._stale or self.doc is None:
@@ -140,6 +141,7 @@ class ChordSheetView(QFrame):
                                  tempo=ann.tempo, simplify=doc.settings.simplify)
         self.grid.set_sheet(self.sheet, doc.settings)
         self._chords = (object(), object())
+        self.show_loop(*self._loop)
         if self.sheet.synthetic_grid:
             self.hint.setText("No beat grid yet: bars assume a steady tempo")
 
@@ -216,7 +218,9 @@ class ChordSheetView(QFrame):
 
     def show_loop(self, start: float | None, end: float | None) -> None:
         """Shade the bars a loop covers (whatever set it: lanes, keys or this grid)."""
-        self.ensure_laid_out()
+        self._loop = (start, end)
+        if self._stale:
+            return  # applied when the sheet is laid out
         if start is None or end is None or not self.sheet.bars:
             self.grid.set_loop(None, None)
             self.grid.clear_selection()
