@@ -17,7 +17,7 @@ import soundfile as sf
 from mutagen.id3 import TIT2
 
 from moss_music.annotations import Key, Tempo, TrackAnnotations
-from moss_music.audio import content_hash
+from moss_music.audio import content_hash, probe
 from moss_music.audio.hashing import HASH_SCHEME, legacy_content_hash
 from moss_music.library.schema import Analysis, Track
 from tests.audio_fixtures import write_song
@@ -258,3 +258,78 @@ def test_a_track_missing_since_before_the_upgrade_is_found_again_by_its_old_hash
     track = library.get_track(track_id)
     assert track.path.endswith("back/song.flac") and track.hash_scheme == HASH_SCHEME
     assert library.annotations_for(track_id).tempo.bpm == 77.0
+
+
+@pytest.mark.slow
+def test_tag_racing_an_in_process_rescan_keeps_every_analysis(library, tmp_path):
+    """Issue 16 item 3: 12 of 48 analyses were orphaned when `tag` raced a rescan; now none may be."""
+    import threading
+
+    from moss_music.export.batch import tag_tracks
+    from moss_music.export.tags import TagOptions
+
+    music = tmp_path / "music"
+    paths = [write_song(music / f"song{i}{suffix}", seconds=1.0, bpm=80 + 7 * i)
+             for i, suffix in enumerate((".flac", ".mp3", ".ogg", ".m4a") * 3)]
+    library.scan([music])
+    ids = [library.resolve_track(str(p)).id for p in paths]
+    for index, track_id in enumerate(ids):
+        _analyse(library, library.get_track(track_id), 60.0 + index)
+    hashes = {track_id: library.get_track(track_id).content_hash for track_id in ids}
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def rescan() -> None:
+        try:
+            while not stop.is_set():
+                library.scan([music])
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+
+    scanner = threading.Thread(target=rescan)
+    scanner.start()
+    try:
+        for notation in ("standard", "openkey", "camelot", "standard"):  # each round rewrites every file
+            outcomes = tag_tracks(library, ids, TagOptions(key_notation=notation))
+            assert all(not o.error for o in outcomes), [o.error for o in outcomes if o.error]
+            assert all(o.written for o in outcomes)
+    finally:
+        stop.set()
+        scanner.join(60)
+    assert not errors
+    library.scan([music])
+    for index, track_id in enumerate(ids):
+        assert library.get_track(track_id).content_hash == hashes[track_id]
+        assert library.annotations_for(track_id).tempo.bpm == 60.0 + index
+
+
+@pytest.mark.slow
+def test_tag_killed_at_any_moment_loses_no_analysis(library, data_dir, tmp_path):
+    """Issue 16 item 3: `tag` killed between replacing the file and recording it (6 of 6 lost before)."""
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.core.test_cli import REPO_ROOT
+
+    music = tmp_path / "music"
+    paths = [write_song(music / f"song{i}{suffix}", seconds=1.0, bpm=90 + 5 * i)
+             for i, suffix in enumerate((".flac", ".mp3", ".ogg", ".m4a"))]
+    library.scan([music])
+    ids = [library.resolve_track(str(p)).id for p in paths]
+    for index, track_id in enumerate(ids):
+        _analyse(library, library.get_track(track_id), 100.0 + index)
+    rng = random.Random(3)
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "MOSS_MUSIC_HOME": str(data_dir.root)}
+    for _ in range(6):
+        process = subprocess.Popen([sys.executable, "-m", "moss_music.cli", "tag", "--all"], env=env, cwd=REPO_ROOT,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(1.0, 4.0))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        library.scan([music])
+        for index, track_id in enumerate(ids):
+            assert library.annotations_for(track_id).tempo.bpm == 100.0 + index
+            probe(library.get_track(track_id).path)
