@@ -3,5 +3,5 @@
 # (DSP backend: CPU only, no model download). Extra arguments go to `moss-music demo`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-EXTRAS="${EXTRAS:-test}" bash packaging/setup_env.sh
+EXTRAS="${EXTRAS-}" bash packaging/setup_env.sh  # DSP-only install: no torch to download
 exec .venv/bin/moss-music demo "$@"
