@@ -94,6 +94,8 @@ class LyricSyncPanel(QFrame):
         self.cancel_button.clicked.connect(self.cancel)
         for widget in (self.start_button, self.word_mode, self.tap_button, self.earlier, self.later,
                        self.undo_button, self.apply_button, self.cancel_button):
+            # Space is the tap key: a focused button must not take it (a click would be a second tap).
+            widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             buttons.addWidget(widget)
         buttons.addStretch(1)
         column.addLayout(buttons)
