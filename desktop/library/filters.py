@@ -43,7 +43,7 @@ class BpmBox(QLineEdit):
 
     valueChanged = Signal(int)
 
-    def __init__(self, placeholder: str, parent=None, objectName: str = "") -> None:  # noqa: N803 - Qt's name
+    def __init__(self, placeholder: str, parent=None, objectName: str = "") -> None:
         super().__init__(parent, objectName=objectName)
         self.setPlaceholderText(placeholder)
         self.setValidator(QIntValidator(0, MAX_BPM, self))
@@ -57,7 +57,7 @@ class BpmBox(QLineEdit):
         text = self.text().strip()
         return int(text) if text.isdigit() else 0
 
-    def setValue(self, value: int) -> None:  # noqa: N802 - the QSpinBox name callers know
+    def setValue(self, value: int) -> None:  # the QSpinBox name callers know
         self.setText(str(int(value)) if value else "")
 
 
