@@ -29,7 +29,7 @@ class FinishedJob:
 class AppEvents(QObject):
     job_finished = Signal(object)
     """A ``FinishedJob``: a job reached state 'done' (its analysis is stored)."""
-    track_analysed = Signal(int, str)
+    track_analyzed = Signal(int, str)
     """(track id, backend): new analysis results for this track are in the library, from a job or in-process."""
 
 
@@ -46,11 +46,11 @@ def app_events() -> AppEvents:
 
 
 def announce_finished(jobs: list[FinishedJob]) -> None:
-    """Emit ``job_finished`` and ``track_analysed`` for each job, oldest first."""
+    """Emit ``job_finished`` and ``track_analyzed`` for each job, oldest first."""
     hub = app_events()
     for job in sorted(jobs, key=lambda j: (j.finished_at, j.job_id)):
         hub.job_finished.emit(job)
-        hub.track_analysed.emit(job.track_id, job.backend)
+        hub.track_analyzed.emit(job.track_id, job.backend)
 
 
 class _TrackFollower(QObject):
@@ -60,9 +60,9 @@ class _TrackFollower(QObject):
         super().__init__(view)
         self.setObjectName("trackFollower")
         self._view = view
-        app_events().track_analysed.connect(self._analysed)
+        app_events().track_analyzed.connect(self._analyzed)
 
-    def _analysed(self, track_id: int, _backend: str) -> None:
+    def _analyzed(self, track_id: int, _backend: str) -> None:
         if track_id == getattr(self._view, "track_id", None):
             self._view.reload()
 

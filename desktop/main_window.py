@@ -359,7 +359,7 @@ class MainWindow(QMainWindow):
         self.status.showMessage("The demo song is analysed — press Space to play it", 8000)
         self.model.reload()
         self.refresh_sidebar()
-        app_events().track_analysed.emit(track_id, "dsp")
+        app_events().track_analyzed.emit(track_id, "dsp")
         self.open_track(track_id)
 
     def _demo_failed(self, text: str) -> None:

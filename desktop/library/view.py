@@ -97,6 +97,7 @@ class LibraryView(QTableView):
         available = backends_available if backends_available is not None else getattr(self, "backend_state", {})
         menu = QMenu(self)
         analyze = menu.addMenu("Analyze with")
+        analyze.setToolTipsVisible(True)  # a disabled backend says why on hover, too
         for backend, label in BACKEND_LABELS.items():
             action = QAction(label, analyze)
             action.setObjectName(f"analyze_{backend}")
