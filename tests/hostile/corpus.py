@@ -187,6 +187,12 @@ def _non_utf8_name(path: Path) -> None:
     os.rename(plain, os.fsencode(path))
 
 
+def _symlink_to_song(path: Path) -> None:
+    target = path.parent / "_link_target" / "real song.flac"
+    _song(target, ".flac")
+    os.symlink(os.path.relpath(target, path.parent), path)
+
+
 def _write_raw(data: bytes) -> Callable[[Path], None]:
     return lambda path: path.write_bytes(data)
 
@@ -248,6 +254,10 @@ _KINDS: list[tuple[str, str, str, bool, Callable[[Path], None]]] = [
     ("name with\nnewline \x1b[31m.wav", "newline and ESC in the file name", "ok", False, lambda p: _song(p, "")),
     (os.fsdecode(b"caf\xe9 latin-1 name.wav"), "file name bytes that are not UTF-8", "refused", False,
      _non_utf8_name),
+    ("x" * 247 + ".wav", "a legal 251-byte file name (exports must shorten theirs, #10)", "ok", False,
+     lambda p: _song(p, "")),
+    ("symlink_to_song.flac", "a symbolic link to a song elsewhere (tags go to the target, #7)", "ok", False,
+     _symlink_to_song),
     ("duplicate_retagged.wav", "same audio as silence.wav with other tags", "ok", False, _duplicate_retagged),
     ("loop_a.wav", "symbolic link loop", "skipped", False, _symlink_loop),
     ("dangling.flac", "dangling symbolic link", "skipped", False, _dangling),

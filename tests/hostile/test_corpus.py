@@ -12,6 +12,7 @@ import math
 import os
 from pathlib import Path
 
+import mutagen
 import pytest
 
 from moss_music.analysis.pipeline import TrackNotAnalysable, analyze_track
@@ -97,6 +98,7 @@ def test_the_corpus_holds_at_least_30_kinds_and_every_issue_16_trigger():
 def test_scan_records_every_file_alone(corpus):
     expected = {k.name: k.scan for k in KINDS if k.scan not in ("skipped", "refused")}
     expected["inside.wav"] = "ok"  # the song inside the folder named folder.mp3
+    expected["real song.flac"] = "ok"  # the target of symlink_to_song.flac
     assert {name: track.status for name, track in corpus.tracks.items()} == expected
     for name, track in corpus.tracks.items():
         if track.status != "ok":
@@ -202,6 +204,9 @@ def test_export_writes_every_format_or_says_why_per_item(corpus, tmp_path):
             assert item.message, item
     written = [Path(item.path) for item in report.items if item.status == "written"]
     assert written and all(out in path.parents for path in written)
+    assert all(len(os.fsencode(path.name)) <= 255 for path in written)
+    long_name = next(k.name for k in KINDS if len(k.name) > 200)
+    assert any(item.status == "written" and item.track_id == corpus.tracks[long_name].id for item in report.items)
     for path in written:
         if path.suffix in (".jams", ".json"):
             strict_json(path.read_text(encoding="utf-8"))
@@ -226,6 +231,10 @@ def test_tagging_never_touches_the_audio_and_fails_per_file(corpus):
         assert track.content_hash == corpus.tracks[name].content_hash, name
     written = [o for o in outcomes if o.written]
     assert written, "no file was tagged at all"
+    link = corpus.paths["symlink_to_song.flac"]
+    assert link.is_symlink(), "tagging replaced the link with a copy"
+    assert not next(o for o in outcomes if os.path.basename(o.path) == link.name).error
+    assert mutagen.File(os.path.realpath(link)).tags.get("initialkey"), "the link's target holds the tags"
     # Tagging keeps every analysis: the library still shows the key it showed before.
     for outcome in written:
         name = os.path.basename(outcome.path)
