@@ -106,6 +106,7 @@ class MainWindow(QMainWindow):
         self.view = LibraryView(self.model)
         self.sidebar = Sidebar()
         self.empty_state = EmptyState()
+        self.empty_state.set_auto_analyze(self.settings.auto_analyze)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty_state)
         self.stack.addWidget(self.view)
@@ -487,6 +488,7 @@ class MainWindow(QMainWindow):
         self.status.set_backend(self.settings.default_backend)
         self.status.expected_lanes = self.worker_lanes()
         self.queue_panel.auto_analyze = self.settings.auto_analyze
+        self.empty_state.set_auto_analyze(self.settings.auto_analyze)
         self.queue_panel.refresh()
         self.refresh_backends()
         self.refresh_sidebar()

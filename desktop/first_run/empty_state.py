@@ -7,6 +7,14 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushBu
 
 from desktop.theme import icon
 
+BODY_AUTO = ("Add a folder of music and MOSS-Music Studio finds beats, key, chords and sections for every song "
+             "with its built-in DSP analyzer as it is added — no model or GPU needed. Drop folders or files "
+             "anywhere in this window, or start with the demo song: it opens analysed, ready to play.")
+BODY_MANUAL = ("Add a folder of music, select songs and choose Analyze: MOSS-Music Studio finds beats, key, chords "
+               "and sections with its built-in DSP analyzer — no model or GPU needed. (New files are not analysed "
+               "by themselves: that is off in Settings → Library.) Or start with the demo song: it opens analysed, "
+               "ready to play.")
+
 
 class EmptyState(QWidget):
     add_folder_requested = Signal()
@@ -23,11 +31,8 @@ class EmptyState(QWidget):
         logo.setAlignment(Qt.AlignmentFlag.AlignCenter)
         title = QLabel("Your library is empty", objectName="emptyTitle")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        body = QLabel(
-            "Add a folder of music and MOSS-Music Studio finds beats, key, chords and sections for every song "
-            "with its built-in DSP analyzer as it is added — no model or GPU needed. Drop folders or files "
-            "anywhere in this window, or start with the demo song: it opens analysed, ready to play.",
-            objectName="emptyBody")
+        body = QLabel(BODY_AUTO, objectName="emptyBody")
+        self.body = body
         body.setWordWrap(True)
         body.setAlignment(Qt.AlignmentFlag.AlignCenter)
         body.setFixedWidth(560)
@@ -90,6 +95,12 @@ class EmptyState(QWidget):
         layout.addLayout(column, 4)
         layout.addStretch(1)
         self._wrapped = (body, model_text)
+
+    def set_auto_analyze(self, on: bool) -> None:
+        """Promise only what happens: the text follows the 'Analyse new files automatically' setting."""
+        self.body.setText(BODY_AUTO if on else BODY_MANUAL)
+        if self.isVisible():
+            self.body.setMinimumHeight(self.body.heightForWidth(self.body.width()))
 
     def show_demo_progress(self, fraction: float, text: str) -> None:
         """The demo song is being made and analysed: a bar and the current stage under the buttons."""

@@ -170,6 +170,8 @@ def test_automatic_analysis_can_be_turned_off_in_settings(qtbot, window, song_fo
     assert window.settings.auto_analyze is False
     qtbot.waitUntil(lambda: "To analyse tracks" in window.queue_panel.summary.text(), timeout=DEFAULT_WAIT_MS)
     assert "as they are added" not in window.queue_panel.summary.text()
+    assert "as it is added" not in window.empty_state.body.text()  # the empty page promises only what happens
+    assert "Analyze" in window.empty_state.body.text()
     scan(qtbot, window, song_folder(("Manual", "Ann")))
     window.runner.wait_idle()
     qtbot.wait(300)
