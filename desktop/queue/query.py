@@ -21,13 +21,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desktop.events import FinishedJob
+from moss_music.analysis import backend_specs
 from moss_music.library.schema import Job, Track, utcnow
 from worker.jobs import display_order
 from worker.states import ACTIVE_STATES, FINISHED_STATES, JobState
 
 MAX_ACTIVE_ROWS = 500
 MAX_FINISHED_ROWS = 100
-DEFAULT_JOB_SECONDS = {"dsp": 20.0, "moss": 120.0, "server": 60.0}
 LANE_WORDS = {"cpu": "CPU", "gpu": "GPU"}
 
 
@@ -67,7 +67,7 @@ class QueueSnapshot:
 
 def typical_durations(session: Session, samples: int = 20) -> dict[str, float]:
     """Median seconds of the last finished jobs per backend (the basis of waiting jobs' ETAs)."""
-    result = dict(DEFAULT_JOB_SECONDS)
+    result = {spec.name: spec.typical_job_s for spec in backend_specs()}  # before any job of a backend finished
     rows = session.execute(
         select(Job.backend, Job.started_at, Job.finished_at)
         .where(Job.state == JobState.DONE, Job.started_at.is_not(None), Job.finished_at.is_not(None))
