@@ -226,10 +226,13 @@ def _audio_stream(container: av.container.InputContainer, path: str) -> av.Audio
     stream = container.streams.audio[0]
     context = stream.codec_context
     # FFmpeg opens a stream in a codec it has no decoder for (WAV format tag 0x1234, 1024-bit PCM) without a context.
-    if context is None or not context.sample_rate or not context.channels:
+    if context is None:
         container.close()
         raise AudioError(path, "unsupported", "the audio is in an encoding no decoder here can read "
                                               "(unknown codec or impossible sample format)")
+    if not context.sample_rate or not context.channels:  # a header with no rate or channels: not really audio
+        container.close()
+        raise AudioError(path, _unknown_kind(path), _unknown_reason(path))
     return stream
 
 
