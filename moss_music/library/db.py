@@ -66,15 +66,26 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision; a no-op on an up-to-date database."""
-    with engine.connect() as connection:
-        if _current_revision(connection) == HEAD_REVISION:
-            return
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema up to ``revision`` (the newest by default); a no-op on an up-to-date database."""
+    if revision in ("head", HEAD_REVISION):
+        with engine.connect() as connection:
+            if _current_revision(connection) == HEAD_REVISION:
+                return
+    _run_alembic(engine, command.upgrade, revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the schema back to ``revision`` ("base": empty). For tests and undoing an upgrade by hand."""
+    _run_alembic(engine, command.downgrade, revision)
+
+
+def _run_alembic(engine: Engine, step, revision: str) -> None:
+    # One transaction on the library's own engine (its SQLite pragmas apply), not alembic's own connection.
     with engine.begin() as connection:
         config = alembic_config(str(engine.url))
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        step(config, revision)
 
 
 def _current_revision(connection) -> str | None:

@@ -218,17 +218,14 @@ def test_legacy_hash_collisions_are_split_when_rehashed(library, tmp_path):
 
 
 def test_migration_0003_keeps_existing_rows_as_legacy(data_dir):
-    from alembic import command
     from sqlalchemy import text
 
     from moss_music.library import Library
-    from moss_music.library.db import alembic_config, make_engine
+    from moss_music.library.db import make_engine, migrate
 
     engine = make_engine(data_dir.library_url)
+    migrate(engine, "0002")
     with engine.begin() as connection:
-        config = alembic_config(data_dir.library_url)
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0002")
         connection.execute(text("INSERT INTO tracks (path, size, mtime, content_hash, status, added_at, updated_at) VALUES "
                                 "('/old.flac', 1, 0, 'ad90df3165f8ff6b2824f92841c7b71a', 'ok', "
                                 "'2026-01-01', '2026-01-01')"))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from alembic import command
 from sqlalchemy import select, text
 
 from moss_music.annotations import Key, TrackAnnotations
 from moss_music.annotations.keys import MusicalKey, all_keys, parse_key
 from moss_music.library import Library
-from moss_music.library.db import alembic_config, make_engine
+from moss_music.library.db import downgrade, make_engine, migrate
 from moss_music.library.key_queries import NO_KEY_RANK, camelot_rank, key_in
 from moss_music.library.schema import Track
 from tests.audio_fixtures import write_song
@@ -19,10 +18,8 @@ OLD_TEXTS = ["C# major", "Db major", "A minor", "Bb minor", "F dorian", None]
 def _library_at_0003_with_key_texts(tmp_path) -> str:
     url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
     engine = make_engine(url)
+    migrate(engine, "0003")
     with engine.begin() as connection:
-        config = alembic_config(url)
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0003")
         for number, key_name in enumerate(OLD_TEXTS):
             connection.execute(text("INSERT INTO tracks (path, size, mtime, status, key_name, added_at, updated_at) "
                                     "VALUES (:path, 1, 1.0, 'ok', :key, '2024-01-01', '2024-01-01')"),
@@ -44,10 +41,8 @@ def test_the_migration_downgrades_to_one_spelling_per_key(tmp_path):
     url = _library_at_0003_with_key_texts(tmp_path)
     Library.open_url(url).close()
     engine = make_engine(url)
-    with engine.begin() as connection:
-        config = alembic_config(url)
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0003")
+    downgrade(engine, "0003")
+    with engine.connect() as connection:
         texts = [row[0] for row in connection.execute(text("SELECT key_name FROM tracks ORDER BY id"))]
     engine.dispose()
     assert texts == ["Db major", "Db major", "A minor", "Bb minor", None, None]

@@ -6,13 +6,12 @@ import sqlite3
 import threading
 
 import pytest
-from alembic import command
 from sqlalchemy import inspect, text
 
 from moss_music.annotations import Caption, Chord, Key, LyricLine, Tempo, TrackAnnotations
 from moss_music.annotations.keys import MusicalKey
 from moss_music.library import Library, TrackNotFound
-from moss_music.library.db import HEAD_REVISION, alembic_config, make_engine
+from moss_music.library.db import HEAD_REVISION, make_engine, migrate
 from tests.audio_fixtures import write_song
 
 
@@ -29,10 +28,7 @@ def test_a_fresh_database_is_migrated_to_head(data_dir):
 def test_an_existing_database_is_upgraded_and_keeps_its_tracks(tmp_path):
     url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
     engine = make_engine(url)
-    with engine.begin() as connection:
-        config = alembic_config(url)
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0001")
+    migrate(engine, "0001")
     with engine.begin() as connection:
         connection.execute(text("INSERT INTO tracks (path, size, mtime, status, title, artist, added_at, updated_at) "
                                 "VALUES ('/music/old.flac', 1, 1.0, 'ok', 'Yesterday Once More', 'Carpenters', "
