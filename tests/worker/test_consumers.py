@@ -14,8 +14,7 @@ from moss_music.library.schema import Analysis
 from tests.worker.conftest import consumer_log, process_alive, wait_for
 from worker import client
 from worker.launcher import PACKAGE_ROOT, ConsumerLauncher
-
-FINISHED = {"done", "failed", "cancelled"}
+from worker.states import FINISHED_STATES
 
 
 def states(library, ids) -> list[str]:
@@ -23,7 +22,7 @@ def states(library, ids) -> list[str]:
 
 
 def all_finished(library, ids) -> bool:
-    return set(states(library, ids)) <= FINISHED
+    return set(states(library, ids)) <= set(FINISHED_STATES)
 
 
 def analyses_per_hash(library) -> dict[str, int]:
