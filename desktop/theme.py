@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
 from moss_music.paths import RESOURCES_DIR
+from worker.states import JobState
 
 COLORS = {
     "window": "#1b1f24",
@@ -42,12 +43,12 @@ def palette_color(name: str) -> QColor:
     return QColor(COLORS[name])
 
 
-STATE_COLORS = {
-    "done": palette_color("accent"),
-    "running": palette_color("info"),
-    "queued": palette_color("muted"),
-    "failed": palette_color("danger"),
-    "cancelled": palette_color("warning"),
+STATE_COLORS = {  # keyed by the state's stored string, so a row's plain ``state`` text looks it up
+    JobState.DONE.value: palette_color("accent"),
+    JobState.RUNNING.value: palette_color("info"),
+    JobState.QUEUED.value: palette_color("muted"),
+    JobState.FAILED.value: palette_color("danger"),
+    JobState.CANCELLED.value: palette_color("warning"),
     "": palette_color("border").lighter(130),
 }
 
