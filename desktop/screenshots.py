@@ -74,7 +74,9 @@ def first_run_shots(app, out: Path, root: Path) -> None:
         window = MainWindow(library, data_dir)
         window.resize(width, height)
         window.show()
-        spin(app, 3)
+        window.ensure_workers()  # as the app does at start
+        spin(app, 60, lambda window=window: window.status.lanes.get("cpu"))
+        spin(app, 1)
         window.grab().save(str(out / f"main_empty{suffix}.png"))
         opened: list = []
         window.track_view_opened.connect(opened.append)
