@@ -42,15 +42,32 @@ def audio_digest(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
+NAME_MAX_BYTES = 255
+_PID_ROOM = len(".4294967295.tmp")
+
+
+def _temp_prefix(path: Path) -> str:
+    """'.NAME.moss-tagging-' — with NAME cut and made unique by a hash when the whole would pass NAME_MAX
+    (a legal 251-byte file name otherwise cannot be tagged at all)."""
+    prefix = f".{path.name}{TEMP_MARK}"
+    if len(os.fsencode(prefix)) + _PID_ROOM <= NAME_MAX_BYTES:
+        return prefix
+    tag = hashlib.blake2b(os.fsencode(path.name), digest_size=6).hexdigest()
+    room = NAME_MAX_BYTES - _PID_ROOM - len(f".~{tag}{TEMP_MARK}")
+    short = os.fsencode(path.name)[:room].decode("utf-8", "ignore") if os.name == "posix" else path.name[:room // 4]
+    return f".{short}~{tag}{TEMP_MARK}"
+
+
 def temp_path_for(path: Path) -> Path:
-    return path.with_name(f".{path.name}{TEMP_MARK}{os.getpid()}.tmp")
+    return path.with_name(f"{_temp_prefix(path)}{os.getpid()}.tmp")
 
 
 def remove_stale_temps(path: Path) -> list[Path]:
     """Copies left by a run that was killed (its process is gone) are deleted; live ones are left alone."""
     removed = []
-    for candidate in path.parent.glob(f".{glob_escape(path.name)}{TEMP_MARK}*.tmp"):
-        pid_text = candidate.name[len(f".{path.name}{TEMP_MARK}"):-len(".tmp")]
+    prefix = _temp_prefix(path)
+    for candidate in path.parent.glob(f"{glob_escape(prefix)}*.tmp"):
+        pid_text = candidate.name[len(prefix):-len(".tmp")]
         if pid_text.isdigit() and not _process_alive(int(pid_text)):
             with contextlib.suppress(OSError):
                 candidate.unlink()

@@ -231,6 +231,8 @@ def test_tagging_never_touches_the_audio_and_fails_per_file(corpus):
         assert track.content_hash == corpus.tracks[name].content_hash, name
     written = [o for o in outcomes if o.written]
     assert written, "no file was tagged at all"
+    long_name = next(k.name for k in KINDS if len(k.name) > 200)
+    assert not next(o for o in outcomes if os.path.basename(o.path) == long_name).error, "a legal name is taggable"
     link = corpus.paths["symlink_to_song.flac"]
     assert link.is_symlink(), "tagging replaced the link with a copy"
     assert not next(o for o in outcomes if os.path.basename(o.path) == link.name).error
