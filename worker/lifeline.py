@@ -28,6 +28,8 @@ import sys
 import threading
 from collections.abc import Callable
 
+from moss_music.processes import pid_alive
+
 log = logging.getLogger("worker.lifeline")
 
 PARENT_DEATH_SIGNAL = signal.SIGUSR1 if hasattr(signal, "SIGUSR1") else None
@@ -41,17 +43,7 @@ PR_SET_PDEATHSIG = 1
 
 def parent_alive(parent_pid: int) -> bool:
     """True while ``parent_pid`` is still our parent (a reparented process has a new ppid on POSIX)."""
-    if os.getppid() != parent_pid:
-        return False
-    if os.name == "nt":
-        return True
-    try:
-        os.kill(parent_pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return os.getppid() == parent_pid and pid_alive(parent_pid)
 
 
 def arm_parent_death_signal() -> bool:

@@ -22,6 +22,7 @@ from pathlib import Path
 import filelock
 
 from moss_music.paths import DataDir
+from moss_music.processes import pid_alive
 
 HEARTBEAT_S = 0.5
 """Also how often running jobs' progress is written and their cancel flag read (cancel within a second)."""
@@ -147,22 +148,12 @@ def stray_consumers(data_dir: DataDir) -> list[SlotRecord]:
     by hand (no recorded parent) are never strays.
     """
     return [record for record in _held_records(data_dir)
-            if record.parent_pid and _process_alive(record.pid) and not _is_child_of(record.pid, record.parent_pid)]
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+            if record.parent_pid and pid_alive(record.pid) and not _is_child_of(record.pid, record.parent_pid)]
 
 
 def _is_child_of(pid: int, parent_pid: int) -> bool:
     """Is ``parent_pid`` alive and still ``pid``'s parent? (Without /proc: is it alive at all.)"""
-    if not _process_alive(parent_pid):
+    if not pid_alive(parent_pid):
         return False
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 
 import pytest
 
 from moss_music.analysis import register_backend
+from moss_music.processes import pid_alive as process_alive  # noqa: F401 - for the tests
 from tests.audio_fixtures import write_song
 from tests.worker.rms_backend import BACKEND_NAME, ENV_VALUE, TARGET
 from worker.settings import EXTRA_BACKENDS_ENV
@@ -71,10 +71,3 @@ def consumer_log(data_dir) -> str:
     return "\n".join(path.read_text(encoding="utf-8", errors="replace")
                      for path in sorted(data_dir.logs_dir.glob("*.log")) if path.is_file())
 
-
-def process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
