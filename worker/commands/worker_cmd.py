@@ -7,6 +7,7 @@ on Ctrl-C stops them all, returning their running jobs to the queue.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -71,7 +72,8 @@ def run(args, ctx) -> int:
         launcher.stop()
         return EXIT_FAILURES
     except KeyboardInterrupt:
-        print("stopping consumers…", flush=True)
+        with contextlib.suppress(OSError):  # hung up: the terminal may be gone, the consumers must still stop
+            print("stopping consumers…", flush=True)
         launcher.stop()
         return EXIT_OK
 
