@@ -49,7 +49,7 @@ def build_rows(root: Path) -> tuple[list[str], dict[str, float]]:
     started = time.perf_counter()
     peaks = {}
     for name, path in corpus.paths.items():
-        if not path.is_file() or path.is_symlink():
+        if not path.is_file():
             continue
         try:
             compute_peaks(path)
@@ -76,8 +76,10 @@ def build_rows(root: Path) -> tuple[list[str], dict[str, float]]:
     for outcome in tag_tracks(corpus.library, [t.id for t in corpus.tracks.values()]):
         name = os.path.basename(outcome.path)
         intact = Path(outcome.path).is_file() and content_hash(outcome.path) == corpus.hashes_before.get(name)
-        tags[name] = ("written, audio intact" if intact else "written, AUDIO CHANGED") if outcome.written \
-            else f"refused: {_short(outcome.error or 'nothing to write', 60)}"
+        if outcome.written:
+            tags[name] = "written, audio intact" if intact else "written, AUDIO CHANGED"
+        else:
+            tags[name] = f"refused: {_short(outcome.error, 60)}" if outcome.error else "nothing to change"
     timings["tag"] = time.perf_counter() - started
 
     rows = ["| file | trigger | scan | DSP analysis | peaks | export (written/skipped/failed) | tag | lyrics |",
