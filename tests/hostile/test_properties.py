@@ -327,3 +327,20 @@ def test_any_vorbis_tag_values_scan_as_ok(tmp_path_factory, tags):
     assert result.track_number is None or 0 <= result.track_number <= _INT_LIMIT
     assert result.year is None or 1500 <= result.year <= 2099
     struct.pack("<q", result.track_number or 0)  # fits a 64-bit SQLite integer
+
+
+@settings(max_examples=min(EXAMPLES, 60), deadline=None, derandomize=PROFILE.derandomize)
+@given(st.one_of(st.binary(max_size=300), LYRIC_FILES.map(lambda t: t.encode("utf-16")),
+                 LYRIC_FILES.map(lambda t: t.encode("utf-8"))), DURATIONS,
+       st.sampled_from([".lrc", ".srt", ".vtt", ".txt"]))
+def test_a_lyrics_file_of_any_bytes_imports_or_is_refused_with_a_reason(tmp_path_factory, data, duration, suffix):
+    from moss_music.export.lyrics import read_lyrics_file
+
+    path = tmp_path_factory.mktemp("lyrics") / f"song{suffix}"
+    path.write_bytes(data)
+    try:
+        lines = read_lyrics_file(path, duration)
+    except ValueError as error:
+        assert "no lyric lines" in str(error)
+        return
+    assert_timed(lines, duration)
