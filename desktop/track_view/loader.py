@@ -124,10 +124,19 @@ class TrackLoader(QObject):
         if doc is None:
             return
         self._load_peaks()
-        try:
-            self.backendsReady.emit(backend_summaries(self.library, self.track_id))
-        except Exception:  # noqa: BLE001 - the table stays empty; the lanes matter more
-            pass
+
+    def load_backends(self) -> None:
+        """The per-backend table, read once the lanes are drawn: parsing every backend's analysis is pure
+        Python, and run at the same time it would hold the interpreter the first paint is waiting for."""
+        def work() -> None:
+            try:
+                self.backendsReady.emit(backend_summaries(self.library, self.track_id))
+            except Exception:  # noqa: BLE001, S110 - the table stays empty; the lanes matter more
+                pass
+
+        thread = threading.Thread(target=work, name="track-view-backends", daemon=True)
+        self.threads.append(thread)
+        thread.start()
 
     def _load_peaks(self) -> None:
         track = self.library.get_track(self.track_id)

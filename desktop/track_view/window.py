@@ -37,6 +37,7 @@ from moss_music.library.schema import utcnow
 from moss_music.paths import DataDir
 
 FRAME_MS = 16
+AFTER_PAINT_MS = 30
 
 
 class _PlayerEvents(QObject):
@@ -285,16 +286,26 @@ class TrackViewWindow(PlaybackMixin, BlockEditingMixin, LyricsMixin, QWidget):
 
     def _peaks_ready(self, pyramid) -> None:
         self.timeline.waveform.set_peaks(pyramid)
-        self._start_decoding()
+        self._after_first_paint()
         self.peaksLoaded.emit()
 
     def _peaks_failed(self, message: str) -> None:
         self.timeline.waveform.set_peaks(None, message)
-        self._start_decoding()
+        self._after_first_paint()
         self.peaksLoaded.emit()
 
+    def _after_first_paint(self) -> None:
+        """Decoding for playback and the backends table start once the lanes are on screen, so neither
+        competes with opening (a timer fires after the pending paint)."""
+        QTimer.singleShot(AFTER_PAINT_MS, self, self._start_background_work)
+
+    def _start_background_work(self) -> None:
+        if not self._alive:
+            return
+        self._start_decoding()
+        self.loader.load_backends()
+
     def _start_decoding(self) -> None:
-        """Decode for playback once the lanes are drawn, so it does not compete with opening."""
         if self.doc is not None and self.player.state == "empty":
             self.player.load_file(self.doc.path)
 
