@@ -164,6 +164,15 @@ def main(argv: list[str] | None = None) -> int:
                 and any(job.state == "queued" for job in jobs)
 
         spin(app, 180, running)
+
+        def table_agrees() -> bool:
+            # The table re-reads its rows a moment after the queue panel: grab when both show the same job.
+            active = [job for job in window.queue_panel.model.jobs if job.state == "running"]
+            row = window.model.row_of_track(active[0].track_id) if active else None
+            cell = window.model.data(window.model.index(row, COLUMN_INDEX["dsp"])) if row is not None else ""
+            return bool(cell) and cell.startswith("⟳")
+
+        spin(app, 1.0, table_agrees)
         window.grab().save(str(out / f"main_queue{suffix}.png"))
         spin(app, 120, lambda ids=frozenset(queued): all(
             job.state == "done" for job in window.queue_panel.model.jobs if job.id in ids))
