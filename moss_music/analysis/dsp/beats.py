@@ -27,6 +27,9 @@ LATENCY = 0.005
 """Seconds added to flux-peak beat times: measured offsets were -14 ms on clicks, -7 ms on a synthetic
 band and -1 ms on FluidSynth renders, so a small compromise."""
 METERS = (4, 3)
+DOWNBEAT_SPANS = (1, 2)
+"""Beats before/after compared for harmonic change: 4 compares whole bars, which tells beat 1 from beat 3
+when chords change every two beats."""
 WEAK_BEAT_RATIO = 0.4
 """Conservative: a synthetic ballad with 8th-note hats reads 0.33-0.38, real folk/jazz tracks 0.43-0.44."""
 STRONG_MID_RATIO = 0.8
@@ -270,7 +273,7 @@ def downbeat_evidence(beat_chroma: np.ndarray, tonalness: np.ndarray, low_db: np
         return np.zeros(0)
     c = beat_chroma / (np.linalg.norm(beat_chroma, axis=1, keepdims=True) + 1e-9)
     change = np.zeros(n)
-    for span in (1, 2):
+    for span in DOWNBEAT_SPANS:
         before = np.array([c[max(0, i - span): i].mean(axis=0) if i > 0 else c[0] for i in range(n)])
         after = np.array([c[i: i + span].mean(axis=0) for i in range(n)])
         cos = np.sum(before * after, axis=1) / (

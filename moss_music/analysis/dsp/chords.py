@@ -20,7 +20,7 @@ from moss_music.annotations.chords import QUALITIES, ChordSymbol
 from moss_music.annotations.spelling import spell_note
 
 VOCABULARY = ("maj", "min", "7", "maj7", "min7", "dim", "aug", "sus2", "sus4")
-QUALITY_PENALTY = {"maj": 0.0, "min": 0.0, "7": 0.6, "maj7": 0.6, "min7": 0.6, "dim": 1.2, "aug": 1.5,
+QUALITY_PENALTY = {"maj": 0.0, "min": 0.0, "7": 0.4, "maj7": 0.4, "min7": 0.4, "dim": 1.2, "aug": 1.5,
                    "sus2": 1.2, "sus4": 1.2}
 INVERSIONS = {"maj": ("3", "5"), "min": ("b3", "5")}
 INVERSION_PENALTY = 1.0

@@ -21,6 +21,13 @@ TREBLE = (48, 90)
 """MIDI range that feeds the chord chroma (C3..F#6)."""
 BASS = (28, 55)
 COMPRESSION = 400.0
+TREBLE_CENTRE: float | None = 60.0
+TREBLE_WIDTH = 10.0
+TREBLE_WIDTH_ABOVE = 24.0
+"""Chord chroma weights notes by a Gaussian around middle C (steeper below, TREBLE_WIDTH semitones, than
+above, TREBLE_WIDTH_ABOVE): accompaniment lives there, while the bass line's overtones (below) and the
+lead melody (above) carry most of the notes that are not chord tones. Wide enough above to keep a
+seventh voiced over the triad."""
 """MIDI range for the bass chroma (E1..G3)."""
 
 
@@ -78,12 +85,14 @@ def whiten(spectrum: np.ndarray) -> np.ndarray:
     return np.maximum(spectrum - background, 0.0)
 
 
-def fold(spectrum: np.ndarray, lo: int, hi: int, centre: float | None = None, width: float = 8.0) -> np.ndarray:
+def fold(spectrum: np.ndarray, lo: int, hi: int, centre: float | None = None, width: float = 8.0,
+         width_above: float | None = None) -> np.ndarray:
     """Fold MIDI range [lo, hi) of a semitone spectrum onto 12 pitch classes (optionally Gaussian-weighted)."""
     midi = np.arange(MIDI_LO, MIDI_HI)
     weight = ((midi >= lo) & (midi < hi)).astype(float)
     if centre is not None:
-        weight *= np.exp(-0.5 * ((midi - centre) / width) ** 2)
+        widths = np.where(midi > centre, width_above or width, width)
+        weight *= np.exp(-0.5 * ((midi - centre) / widths) ** 2)
     chroma = np.zeros((len(spectrum), 12))
     for pc in range(12):
         cols = (midi % 12) == pc
@@ -109,7 +118,8 @@ def treble_chroma(spectra: np.ndarray) -> np.ndarray:
     """Chroma of the chord range, log-compressed per span so one loud voice (a lead melody's passing
     note) cannot outweigh the chord tones held under it."""
     scale = spectra.max(axis=1, keepdims=True) + 1e-9 if len(spectra) else 1.0
-    return fold(np.log1p(COMPRESSION * spectra / scale), *TREBLE)
+    return fold(np.log1p(COMPRESSION * spectra / scale), *TREBLE, centre=TREBLE_CENTRE, width=TREBLE_WIDTH,
+                width_above=TREBLE_WIDTH_ABOVE)
 
 
 def bass_chroma(spectra: np.ndarray) -> np.ndarray:
