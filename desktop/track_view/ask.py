@@ -18,8 +18,7 @@ from moss_music.library.store import annotations_of
 
 ASK_PRIORITY = 10
 FINISHED = ("done", "failed", "cancelled")
-NO_MODEL = ("Asking needs MOSS-Music: choose a model folder or a model server in Settings → Model. "
-            "Until then a question would wait in the queue for ever.")
+NO_MODEL = "Asking needs MOSS-Music: set a model folder or a model server in Settings → Model."
 
 
 def ask_backend(data_dir) -> tuple[str | None, str]:

@@ -102,7 +102,7 @@ class PlaybackMixin:
 
     def _show_position(self, t: float, playing: bool = False) -> None:
         self.timeline.set_position(t, playing)
-        self.sheet.show_time(t, playing and self.timeline.follow)
+        self.sheet.show_time(t, self.timeline.follow)
         self.practice.show_time(t, self.player.count_in_remaining())
         self.lyric_sync.show_time(t)
         if self.doc is not None:

@@ -150,7 +150,6 @@ class TrackViewWindow(PlaybackMixin, BlockEditingMixin, LyricsMixin, QWidget):
         self.tabs.addTab(self.lyric_sync, "Lyrics")
         self.tabs.addTab(self.details, "Details")
         self.tabs.addTab(self.edit_panel, "Edit")
-        self.tabs.setMinimumHeight(170)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(self.stack)
         self.splitter.addWidget(self.tabs)

@@ -35,7 +35,7 @@ class GuitarDiagram(QWidget):
         self.setFixedSize(self.sizeHint())
 
     def sizeHint(self) -> QSize:
-        return QSize(118, 150)
+        return QSize(118, 132)
 
     def set_chord(self, harte: str | None, name: str, capo: int = 0) -> None:
         """``harte`` is the sounding chord; ``name`` what the player reads (the shape's name with a capo)."""
@@ -61,7 +61,7 @@ class GuitarDiagram(QWidget):
         painter.setPen(QPen(text))
         painter.drawText(QRectF(0, 0, self.width(), 20), int(Qt.AlignmentFlag.AlignCenter), self.title or "–")
         shape = self.shape
-        left, top, width, height = 22.0, 40.0, self.width() - 36.0, self.height() - 56.0
+        left, top, width, height = 22.0, 36.0, self.width() - 36.0, self.height() - 50.0
         string_gap, fret_gap = width / 5, height / FRETS_SHOWN
         base = shape.base_fret if shape else 1
         nut = QPen(text if base == 1 else muted)
@@ -118,7 +118,7 @@ class PianoDiagram(QWidget):
         self.setFixedSize(self.sizeHint())
 
     def sizeHint(self) -> QSize:
-        return QSize(200, 78)
+        return QSize(200, 62)
 
     def set_chord(self, harte: str | None, name: str) -> None:
         """``harte`` as it sounds (after transposition); a capo does not apply to a piano."""
@@ -132,10 +132,10 @@ class PianoDiagram(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setFont(_font(14, True))
         painter.setPen(QPen(QColor(theme.TEXT)))
-        painter.drawText(QRectF(0, 0, self.width(), 20), int(Qt.AlignmentFlag.AlignCenter), self.title or "–")
+        painter.drawText(QRectF(0, 0, self.width(), 17), int(Qt.AlignmentFlag.AlignCenter), self.title or "–")
         low = 48 if not self.notes or self.notes[0] >= 48 else 36
         whites = [n for n in range(low, low + 24) if n % 12 not in BLACK_KEYS]
-        top, height = 24.0, self.height() - 26.0
+        top, height = 19.0, self.height() - 20.0
         key_w = (self.width() - 2) / len(whites)
         lit = set(self.notes)
         bass = self.notes[0] if self.notes and self.notes[0] < 48 else None

@@ -98,7 +98,7 @@ class ChordSheetView(QFrame):
         panel.setFixedWidth(2 * 118 + 14)
         column = QVBoxLayout(panel)
         column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(4)
+        column.setSpacing(2)
         captions = QHBoxLayout()
         captions.addWidget(_caption("NOW"))
         captions.addStretch(1)
@@ -158,12 +158,13 @@ class ChordSheetView(QFrame):
 
     # -- playback ----------------------------------------------------------------------------------------
 
-    def show_time(self, t: float, playing: bool = False) -> None:
+    def show_time(self, t: float, follow: bool = False) -> None:
+        """Highlight the bar and beat at ``t``; with ``follow`` keep its row in view (playing or seeking)."""
         if self.doc is None or not self.isVisible():
             return
         self.ensure_laid_out()
         changed = self.grid.show_time(t)
-        if changed and self.follow and playing and self.grid.current[0] >= 0:
+        if changed and self.follow and follow and self.grid.current[0] >= 0:
             self._scroll_to(self.grid.current[0])
         self._show_diagrams(t)
 
