@@ -62,10 +62,29 @@ def test_white_noise_has_no_beat(run):
     assert result.beats == [] and result.tempo is None
 
 
-def test_tempo_curve_is_flat_for_a_steady_track(run):
-    audio, _ = click_track(120.0, duration=30.0)
-    curve = run(audio, ["beats"]).tempo.curve
-    assert curve and all(abs(p.bpm - 120.0) < 3.0 for p in curve)
+def test_a_steady_track_is_stored_as_one_constant_tempo(run):
+    # a MIDI tempo map built from the curve must not alternate between the jitter of beat estimates
+    audio, _ = song([("C", 4), ("A:min", 4), ("F", 4), ("G", 4)], bpm=104.0, sections=[("A", 16, 0.8)], melody_seed=5)
+    tempo = run(audio, ["beats"]).tempo
+    assert len(tempo.curve) == 1
+    assert tempo.curve[0].bpm == pytest.approx(104.0, rel=0.01) and tempo.bpm == tempo.curve[0].bpm
+
+
+def test_a_real_tempo_change_keeps_a_curve():
+    from moss_music.analysis.dsp.beats import steady_bpm, tempo_curve
+
+    times = np.concatenate([np.arange(40) * 0.5, 20.0 + np.arange(1, 41) * 0.4])  # 120 -> 150 BPM
+    assert steady_bpm(times) is None
+    bpms = [b for _, b in tempo_curve(times)]
+    assert min(bpms) == pytest.approx(120.0, abs=1.0) and max(bpms) == pytest.approx(150.0, abs=1.0)
+
+
+def test_the_runner_up_tempo_octave_is_stored(run):
+    audio, _ = song([("C", 4), ("A:min", 4), ("F", 4), ("G", 4)], bpm=96.0, sections=[("A", 8, 0.8)], melody_seed=3)
+    tempo = run(audio, ["beats"]).tempo
+    assert tempo.runner_up_bpm is not None
+    assert min(abs(tempo.runner_up_bpm / tempo.bpm - f) for f in (0.5, 2.0)) < 0.02
+    assert 0.0 <= tempo.runner_up_confidence < tempo.confidence <= 1.0
 
 
 @pytest.mark.parametrize("bpm", [62.0, 70.0])
