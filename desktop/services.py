@@ -83,10 +83,6 @@ class BackgroundRunner(QObject):
         signals.failed.connect(fail)
         self.pool.start(_Task(fn, signals))
 
-    @property
-    def busy(self) -> bool:
-        return bool(self._in_flight)
-
     def close(self, timeout_ms: int = 10_000) -> bool:
         """Shutting down: accept no more work, drop the answers still to come, wait for running tasks.
 

@@ -17,7 +17,7 @@ _EXPORTS = {
     "tag_tracks": "batch", "planned_targets": "batch",
     "KEY_NOTATIONS": "moss_music.annotations.keys",
     "import_lyrics": "lyrics", "lyrics_from_tags": "lyrics", "parse_lrc": "lyrics", "read_lyrics_file": "lyrics",
-    "FORMATS": "registry", "WRITERS": "registry", "extension_for": "registry", "get_writer": "registry",
+    "FORMATS": "registry", "WRITERS": "registry", "get_writer": "registry",
     "TagWriteError": "safe_write",
     "DESCRIPTOR_FIELDS": "tags", "ID3_VERSIONS": "tags", "TagChange": "tags", "TagOptions": "tags", "preview_tags": "tags",
     "write_tags": "tags",

@@ -26,7 +26,3 @@ def get_writer(name: str) -> Writer:
         return WRITERS[name.strip().lower()]()
     except KeyError:
         raise ValueError(f"unknown export format {name!r}; choose from {', '.join(FORMATS)}") from None
-
-
-def extension_for(name: str) -> str:
-    return get_writer(name).extension
