@@ -41,7 +41,7 @@ def register(subparsers, common) -> None:
     spelling.add_argument("--flats", action="store_true", help="spell chords with flats")
     spelling.add_argument("--sharps", action="store_true", help="spell chords with sharps")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=run, read_only=True)  # reads the library only: works from a full or read-only data dir
 
 
 def parse_formats(values: list[str]) -> list[str]:

@@ -143,7 +143,10 @@ def test_full_and_read_only_data_dirs_list_tracks_and_refuse_writes_in_one_line(
     songs = [write_song(tmp_path / "songs" / f"s{i}.wav", seconds=1.0, bpm=90 + i) for i in range(2)]
     with tmpfs(tmp_path / "home") as home:
         assert cli(home, "scan", str(tmp_path / "songs")).returncode == 0
+        assert cli(home, "analyze", str(songs[1])).returncode == 0
         fill(home)
+        exported = cli(home, "export", "--all", "--format", "jams", "--out", str(tmp_path / "out"))
+        assert exported.returncode == 0 and (tmp_path / "out" / "s1.jams").is_file()
         for outcome in (cli(home, "tracks"), cli(home, "tracks", "--json")):
             assert outcome.returncode == 0 and "s0" in outcome.stdout and "s1" in outcome.stdout
             assert outcome.stderr.strip().endswith("showing the library as it is (read-only)")
