@@ -19,7 +19,7 @@ import pytest
 from tests.worker.conftest import process_alive, wait_for
 from worker import client, slots
 from worker.launcher import PACKAGE_ROOT, ConsumerLauncher
-from worker.lifeline import parent_alive
+from worker.lifeline import HARD_EXIT_S, parent_alive
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="POSIX signals")
 
@@ -194,3 +194,25 @@ def test_the_watchdog_alone_notices_a_parent_killed_with_sigkill():
     finally:
         if middle.poll() is None:
             middle.kill()
+
+
+@pytest.mark.slow
+def test_a_consumer_stuck_in_a_long_step_still_goes_and_hands_its_job_back(data_dir, library, make_tracks,
+                                                                           rms_backend):
+    worker = start_worker(data_dir, cpu_workers=1)
+    try:
+        [pid] = consumer_pids(data_dir, 1)
+        # Each step sleeps 20 s without looking at the cancel flag: the graceful stop cannot finish in time.
+        [job_id] = client.enqueue_analysis(library, make_tracks(1), backend=rms_backend,
+                                           params={"steps": 2, "step_s": 20})
+        wait_for(lambda: client.get_job(library, job_id).state == "running", timeout=60, what="the job to run")
+        time.sleep(2.0)  # decoded, now inside the first step's sleep
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+        took = gone_within([pid], GONE_WITHIN_S)
+        assert took >= HARD_EXIT_S - 0.5  # it did wait for the graceful stop first
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    back = client.get_job(library, job_id)
+    assert (back.state, back.stage, back.worker_id) == ("queued", "waiting (the worker was stopped)", None)
