@@ -46,7 +46,8 @@ def read_settings(data_dir: DataDir) -> dict[str, Any]:
         return {}
 
 
-def configured_model_dir(data_dir: DataDir, settings: dict[str, Any] | None = None) -> str | None:
-    """The MOSS-Music folder: ``$MOSS_MUSIC_MODEL`` first, then the settings' ``model_dir``."""
+def configured_model_dir(data_dir: DataDir | None, settings: dict[str, Any] | None = None) -> str | None:
+    """The MOSS-Music folder: ``$MOSS_MUSIC_MODEL`` first, then the settings' ``model_dir`` (``settings`` given:
+    ``data_dir`` is not read and may be None)."""
     settings = read_settings(data_dir) if settings is None else settings
     return os.environ.get(MODEL_ENV) or settings.get("model_dir") or (settings.get("model") or {}).get("dir") or None

@@ -86,7 +86,7 @@ class BackendSpec:
 def _model_dir_options(settings: Settings) -> dict[str, Any]:
     from moss_music.settings import configured_model_dir
 
-    model_dir = configured_model_dir(None, dict(settings))  # type: ignore[arg-type] - settings given: no file read
+    model_dir = configured_model_dir(None, dict(settings))
     return {"model_dir": model_dir} if model_dir else {}
 
 
