@@ -90,6 +90,7 @@ class DspAnalyzer:
         treble, bass = pitch.treble_chroma(spectra), pitch.bass_chroma(spectra)
         steps.tick(0.7)
         _label_bars(grid, features, treble, bass, tonalness, steps)
+
         if "beats" in wanted:
             _fill_beats(result, grid)
 

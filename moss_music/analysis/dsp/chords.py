@@ -96,12 +96,16 @@ def key_scale(tonic: int, mode: str) -> set[int]:
 
 def emissions(treble: np.ndarray, bass: np.ndarray, audible: np.ndarray) -> np.ndarray:
     """(beats, states) log-scores: template fit of the treble chroma plus the bass note's share."""
-    t = treble / (np.linalg.norm(treble, axis=1, keepdims=True) + 1e-9)
-    fit = t @ TREBLE_T.T
-    b = bass / (bass.sum(axis=1, keepdims=True) + 1e-9)
-    # the bass votes for inversions only: a walking or busy bass line must not move the chord itself
-    bass_score = np.where(BASS_PC[None, :] >= 0, b[:, np.clip(BASS_PC, 0, None)] - 1.0 / 12, 0.0)
-    score = TREBLE_GAIN * fit + BASS_GAIN * bass_score
+    # float32 and in place: a two-hour track has ~15,000 beats x 217 states, so every temporary counts
+    t = (treble / (np.linalg.norm(treble, axis=1, keepdims=True) + 1e-9)).astype(np.float32)
+    score = t @ (TREBLE_GAIN * TREBLE_T.T).astype(np.float32)
+    b = (bass / (bass.sum(axis=1, keepdims=True) + 1e-9)).astype(np.float32)
+    # the bass note's share above chance: the root for root-position states, the named bass for inversions
+    bass_score = b[:, np.clip(BASS_PC, 0, None)]
+    bass_score -= np.float32(1.0 / 12)
+    bass_score *= np.where(BASS_PC >= 0, BASS_GAIN, 0.0).astype(np.float32)[None, :]
+    score += bass_score
+    del bass_score
     # N: a fixed fit, plus a strong pull where there is (almost) no pitched energy
     silent = audible < 0.5
     score[:, 0] = TREBLE_GAIN * NO_CHORD_COS + np.where(silent, 50.0, 0.0)

@@ -20,6 +20,7 @@ TONAL_MIN = 0.1
 TREBLE = (48, 90)
 """MIDI range that feeds the chord chroma (C3..F#6)."""
 BASS = (28, 55)
+ROWS_PER_CHUNK = 2048
 COMPRESSION = 400.0
 TREBLE_CENTRE: float | None = 60.0
 TREBLE_WIDTH = 10.0
@@ -109,9 +110,14 @@ def beat_spectra(features: Features, boundaries: np.ndarray, tuning: float) -> t
     spans = sync(features.logspec, boundaries, margin=WINDOW_MARGIN)
     if len(spans) == 0:
         return np.zeros((0, MIDI_HI - MIDI_LO)), np.zeros(0)
-    raw = semitone_spectrum(spans, tuning)
-    peaks = whiten(raw)
-    return peaks, peaks.sum(axis=1) / (raw.sum(axis=1) + 1e-12)
+    peaks = np.empty((len(spans), MIDI_HI - MIDI_LO), dtype=np.float32)
+    tonalness = np.empty(len(spans), dtype=np.float32)
+    for a in range(0, len(spans), ROWS_PER_CHUNK):  # rows are independent: bounded temporaries for hours of beats
+        raw = semitone_spectrum(spans[a: a + ROWS_PER_CHUNK], tuning)
+        part = whiten(raw)
+        peaks[a: a + len(part)] = part
+        tonalness[a: a + len(part)] = part.sum(axis=1) / (raw.sum(axis=1) + 1e-12)
+    return peaks, tonalness
 
 
 def treble_chroma(spectra: np.ndarray) -> np.ndarray:

@@ -32,7 +32,7 @@ def viterbi_sticky(log_emit: np.ndarray, log_stay: np.ndarray, log_change: np.nd
     n, s = log_emit.shape
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    back = np.zeros((n, s), dtype=np.int64)
+    back = np.zeros((n, s), dtype=np.int16 if s < 2**15 else np.int64)  # small: hours of beats x states
     delta = log_entry + log_emit[0]
     states = np.arange(s)
     for t in range(1, n):
