@@ -271,3 +271,19 @@ def test_turning_automatic_analysis_on_does_not_queue_the_existing_library(qtbot
     ids = track_ids_by_title(library)
     assert [job.track_id for job in _jobs_for(library, ids.values())] == [ids["Fresh"]]
     assert len(queued.args[0]) == 1
+
+
+def test_a_file_dropped_into_a_watched_folder_is_added_and_queued(qtbot, window, song_folder, library):
+    folder = song_folder(("Here First", "Ann"))
+    with qtbot.waitSignal(window.enqueued, timeout=DEFAULT_WAIT_MS):
+        window.scan_paths([str(folder)])
+    window.folder_watcher._settle.setInterval(300)  # the app waits 3 s for a copy to settle
+    qtbot.waitUntil(lambda: str(folder) in window.folder_watcher.watched(), timeout=DEFAULT_WAIT_MS)
+
+    from tests.audio_fixtures import write_song
+
+    with qtbot.waitSignal(window.enqueued, timeout=DEFAULT_WAIT_MS) as queued:
+        write_song(folder / "02 Arrived.flac", seconds=1.0, tags={"title": "Arrived", "artist": "Bo"})
+    arrived = track_ids_by_title(library)["Arrived"]
+    assert [job.track_id for job in _jobs_for(library, [arrived])] == [arrived]
+    assert len(queued.args[0]) == 1
