@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.queue.model import JOB_ROLE, PROGRESS_COLUMN, STATE_WORDS, ProgressDelegate, QueueModel
-from desktop.queue.query import QueueSnapshot, fetch_queue
+from desktop.queue.query import LANE_WORDS, QueueSnapshot, fetch_queue
 from desktop.services import BackgroundRunner, describe_error
 from moss_music.paths import DataDir
 from worker.states import ACTIVE_STATES, FINISHED_STATES, JobState
@@ -152,6 +152,8 @@ class QueuePanel(QWidget):
                 parts.append(f"{counts[state]:,} {word}")
         hint = EMPTY_HINT_AUTO if self.auto_analyze else EMPTY_HINT
         text = " · ".join(parts) if parts else hint
+        for lane in snapshot.unserved_lanes:
+            text += f" — no {LANE_WORDS.get(lane, lane)} worker is running, so they wait"
         if self.paused:
             text = "Paused — " + text
         self.summary.setText(text)

@@ -52,6 +52,8 @@ class JobRow:
     error: str | None
     eta_s: float | None
     elapsed_s: float | None
+    unserved: bool = False
+    """Waiting on a lane no consumer serves: it has no ETA and will not start until one does."""
 
 
 @dataclass
@@ -59,6 +61,11 @@ class QueueSnapshot:
     rows: list[JobRow]
     counts: dict[str, int]
     """Jobs per state over the whole table, not just the listed rows."""
+
+    @property
+    def unserved_lanes(self) -> list[str]:
+        """Lanes that have waiting jobs and no consumer."""
+        return sorted({row.lane for row in self.rows if row.unserved})
 
     @property
     def active(self) -> int:
@@ -102,7 +109,8 @@ def fetch_queue(session: Session, now: datetime | None = None,
         elapsed = _elapsed(r, now)
         eta = None
         stage = r.stage or ""
-        if r.state in ACTIVE_STATES and r.state != JobState.RUNNING and live_lanes is not None and r.lane not in live_lanes:
+        unserved = r.state == JobState.QUEUED and live_lanes is not None and r.lane not in live_lanes
+        if unserved:
             stage = no_worker_stage(r.lane)
         elif r.state == JobState.RUNNING:
             expected = typical.get(r.backend, 60.0)
@@ -117,7 +125,7 @@ def fetch_queue(session: Session, now: datetime | None = None,
         title = r.title or (Path(r.path).stem if r.path else "(track removed)")
         rows.append(JobRow(id=r.id, track_id=r.track_id, title=title, backend=r.backend, lane=r.lane,
                            tasks=json.loads(r.tasks_json or "[]"), state=r.state, progress=r.progress or 0.0,
-                           stage=stage, error=r.error, eta_s=eta, elapsed_s=elapsed))
+                           stage=stage, error=r.error, eta_s=eta, elapsed_s=elapsed, unserved=unserved))
     return QueueSnapshot(rows, {state: int(n) for state, n in counts.items()})
 
 

@@ -287,3 +287,14 @@ def test_a_file_dropped_into_a_watched_folder_is_added_and_queued(qtbot, window,
     arrived = track_ids_by_title(library)["Arrived"]
     assert [job.track_id for job in _jobs_for(library, [arrived])] == [arrived]
     assert len(queued.args[0]) == 1
+
+
+def test_the_queue_says_when_no_worker_serves_its_waiting_jobs(qtbot, window, song_folder):
+    # The fixture starts no consumer: the new file's job waits, and the panel says why instead of an ETA.
+    with qtbot.waitSignal(window.enqueued, timeout=DEFAULT_WAIT_MS):
+        window.scan_paths([str(song_folder(("Patient", "Ann")))])
+    panel = window.queue_panel
+    qtbot.waitUntil(lambda: "no CPU worker is running" in panel.summary.text(), timeout=DEFAULT_WAIT_MS)
+    assert panel.summary.text().startswith("1 waiting")
+    assert panel.model.data(panel.model.index(0, 4)) == ""
+    assert "no CPU worker" in panel.model.data(panel.model.index(0, 3))
