@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from desktop.track_view.threads import GuardedEmitter
 from moss_music.library import Analysis, Job, Library
 from moss_music.library.store import annotations_of
 
@@ -35,7 +36,7 @@ def ask_backend(data_dir) -> tuple[str | None, str]:
     return None, NO_MODEL
 
 
-class AskService(QObject):
+class AskService(GuardedEmitter, QObject):
     queued = Signal(int, str)
     """(job id, question)"""
     progressed = Signal(int, str)
@@ -51,6 +52,7 @@ class AskService(QObject):
         self.track_id = track_id
         self.data_dir = data_dir
         self.pending: dict[int, str] = {}
+        self._init_guard()
         self.backend, self.unavailable = ask_backend(data_dir)
         self._last_state: dict[int, str] = {}
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="track-view-ask")
@@ -61,10 +63,10 @@ class AskService(QObject):
     def ask(self, question: str) -> None:
         question = " ".join(question.split())
         if not question:
-            self.failed.emit(-1, question, "Type a question first.")
+            self.emit_safely("failed", -1, question, "Type a question first.")
             return
         if self.backend is None:
-            self.failed.emit(-1, question, self.unavailable)
+            self.emit_safely("failed", -1, question, self.unavailable)
             return
         self._executor.submit(self._enqueue, question)
 
@@ -75,11 +77,11 @@ class AskService(QObject):
             ids = enqueue_analysis(self.library, [self.track_id], backend=self.backend, tasks=["ask"],
                                    params={"question": question}, priority=ASK_PRIORITY, data_dir=self.data_dir)
         except Exception as error:  # noqa: BLE001 - shown next to the question
-            self.failed.emit(-1, question, f"Could not queue the question: {error}")
+            self.emit_safely("failed", -1, question, f"Could not queue the question: {error}")
             return
         for job_id in ids:
             self.pending[job_id] = question
-            self.queued.emit(job_id, question)
+            self.emit_safely("queued", job_id, question)
         QTimer.singleShot(0, self, self._ensure_polling)
 
     def _ensure_polling(self) -> None:
@@ -102,7 +104,7 @@ class AskService(QObject):
                 job = session.get(Job, job_id)
                 if job is None:
                     self.pending.pop(job_id, None)
-                    self.failed.emit(job_id, question, "The job was removed from the queue.")
+                    self.emit_safely("failed", job_id, question, "The job was removed from the queue.")
                     continue
                 state, stage, error = job.state, job.stage or "", job.error or ""
                 analysis = session.get(Analysis, job.analysis_id) if job.analysis_id else None
@@ -111,11 +113,11 @@ class AskService(QObject):
                 text = stage or state
                 if self._last_state.get(job_id) != text:
                     self._last_state[job_id] = text
-                    self.progressed.emit(job_id, text)
+                    self.emit_safely("progressed", job_id, text)
                 continue
             self.pending.pop(job_id, None)
             if state != "done":
-                self.failed.emit(job_id, question, error or f"The job was {state}.")
+                self.emit_safely("failed", job_id, question, error or f"The job was {state}.")
                 continue
             if not answers:
                 answers = self.library.machine_annotations(self.track_id, self.backend).answers
@@ -123,10 +125,11 @@ class AskService(QObject):
             if match is None and answers:
                 match = answers[-1]
             if match is None:
-                self.failed.emit(job_id, question, "The model finished without an answer.")
+                self.emit_safely("failed", job_id, question, "The model finished without an answer.")
             else:
-                self.answered.emit(job_id, question, match.answer, match.reasoning)
+                self.emit_safely("answered", job_id, question, match.answer, match.reasoning)
 
     def close(self) -> None:
+        self.close_signals()
         self._timer.stop()
         self._executor.shutdown(wait=False, cancel_futures=True)

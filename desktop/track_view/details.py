@@ -59,6 +59,7 @@ class DetailsPanel(QFrame):
         column.setSpacing(6)
         column.addWidget(_heading("Caption"))
         self.caption = QTextBrowser()
+        self.caption.setMinimumHeight(60)
         self.caption.setOpenLinks(False)
         column.addWidget(self.caption, 1)
         return column
@@ -99,7 +100,8 @@ class DetailsPanel(QFrame):
         column.addLayout(header)
         self.raw = QPlainTextEdit()
         self.raw.setReadOnly(True)
-        self.raw.setMaximumHeight(90)
+        self.raw.setMaximumHeight(64)
+        self.raw.setMinimumHeight(34)
         column.addWidget(self.raw)
         self.raw_empty = QLabel("No raw model output for this track (only signal analysis ran).")
         self.raw_empty.setProperty("muted", True)
@@ -121,6 +123,7 @@ class DetailsPanel(QFrame):
         column.addLayout(ask_row)
         column.addWidget(self.ask_unavailable)
         self.answers = QTextBrowser()
+        self.answers.setMinimumHeight(36)
         column.addWidget(self.answers, 1)
         return column
 

@@ -1,4 +1,5 @@
 """The edit panel: undo history, beat-grid tools (shift, tempo, tap tempo, downbeat) and revert.
+Lyrics are imported and timed in their own tab (``lyric_sync_panel``).
 
 Block edits happen in the lanes themselves (drag an edge, double-click a
 block in edit mode); this panel holds what has no place on the timeline.
@@ -56,8 +57,6 @@ class EditPanel(QFrame):
     downbeatRequested = Signal()
     revertRequested = Signal(object)
     """A layer name, or None for every edited layer."""
-    importLyricsRequested = Signal(bool)
-    """True: from a lyrics file the user picks; False: from the lyrics already in the audio file's tags."""
 
     def __init__(self, stack: QUndoStack | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -117,13 +116,14 @@ class EditPanel(QFrame):
         self.tap_label.setProperty("muted", True)
         downbeat = QPushButton("Downbeat at playhead")
         downbeat.clicked.connect(self.downbeatRequested)
+        # Two rows, so the tab fits under the lanes in a 720-pixel-high window.
         grid.addWidget(self.shift_ms, 0, 0)
         grid.addWidget(shift, 0, 1)
-        grid.addWidget(self.bpm, 1, 0)
-        grid.addWidget(set_tempo, 1, 1)
-        grid.addWidget(self.tap_button, 2, 0)
-        grid.addWidget(self.tap_label, 2, 1)
-        grid.addWidget(downbeat, 3, 0, 1, 2)
+        grid.addWidget(self.bpm, 0, 2)
+        grid.addWidget(set_tempo, 0, 3)
+        grid.addWidget(self.tap_button, 1, 0)
+        grid.addWidget(self.tap_label, 1, 1)
+        grid.addWidget(downbeat, 1, 2, 1, 2)
         column.addLayout(grid)
         hint = QLabel("In edit mode, drag the edges of chords, sections and lyric lines in the lanes; "
                       "double-click one to rename or retype it.")
@@ -144,17 +144,10 @@ class EditPanel(QFrame):
         self.revert_button = QPushButton("Revert to machine result")
         self.revert_button.clicked.connect(self._revert)
         column.addWidget(self.revert_button)
-        column.addWidget(self._heading("Lyrics"))
-        buttons = QHBoxLayout()
-        from_file = QPushButton("Import lyrics file…")
-        from_file.setToolTip("A .lrc, .srt, .vtt or plain .txt file; replaces the lyric lane (revertible)")
-        from_file.clicked.connect(lambda: self.importLyricsRequested.emit(True))
-        from_tags = QPushButton("From file tags")
-        from_tags.setToolTip("Lyrics stored in the audio file's tags (USLT/SYLT, LYRICS, ©lyr)")
-        from_tags.clicked.connect(lambda: self.importLyricsRequested.emit(False))
-        buttons.addWidget(from_file)
-        buttons.addWidget(from_tags)
-        column.addLayout(buttons)
+        lyrics = QLabel("Lyrics are imported and timed in the Lyrics tab.")
+        lyrics.setProperty("muted", True)
+        lyrics.setWordWrap(True)
+        column.addWidget(lyrics)
         column.addStretch(1)
         self.set_edited_layers(set())
         return column

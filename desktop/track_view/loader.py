@@ -15,6 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from desktop.track_view.document import BackendSummary, TrackDocument
+from desktop.track_view.threads import GuardedEmitter
 from moss_music.annotations import TrackAnnotations
 from moss_music.annotations.spelling import spell_key
 from moss_music.audio import AudioError, cached_peaks
@@ -85,7 +86,7 @@ def backend_summaries(library: Library, track_id: int) -> list[BackendSummary]:
     return backends
 
 
-class TrackLoader(QObject):
+class TrackLoader(GuardedEmitter, QObject):
     documentReady = Signal(object)
     documentFailed = Signal(str)
     peaksReady = Signal(object)
@@ -99,6 +100,7 @@ class TrackLoader(QObject):
         self.track_id = track_id
         self.data_dir = data_dir
         self.threads: list[threading.Thread] = []
+        self._init_guard()
 
     def start(self) -> None:
         thread = threading.Thread(target=self._load, name="track-view-load", daemon=True)
@@ -114,9 +116,9 @@ class TrackLoader(QObject):
         try:
             doc = build_document(self.library, self.track_id, with_backends)
         except Exception as error:  # noqa: BLE001 - shown in the view instead of crashing it
-            self.documentFailed.emit(str(error))
+            self.emit_safely("documentFailed", str(error))
             return None
-        self.documentReady.emit(doc)
+        self.emit_safely("documentReady", doc)
         return doc
 
     def _load(self) -> None:
@@ -130,7 +132,7 @@ class TrackLoader(QObject):
         Python, and run at the same time it would hold the interpreter the first paint is waiting for."""
         def work() -> None:
             try:
-                self.backendsReady.emit(backend_summaries(self.library, self.track_id))
+                self.emit_safely("backendsReady", backend_summaries(self.library, self.track_id))
             except Exception:  # noqa: BLE001, S110 - the table stays empty; the lanes matter more
                 pass
 
@@ -141,17 +143,17 @@ class TrackLoader(QObject):
     def _load_peaks(self) -> None:
         track = self.library.get_track(self.track_id)
         if track is None or not track.content_hash:
-            self.peaksFailed.emit("No waveform: the file has not been scanned successfully.")
+            self.emit_safely("peaksFailed", "No waveform: the file has not been scanned successfully.")
             return
         try:
             pyramid = cached_peaks(track.path, track.content_hash, self.data_dir.peaks_dir)
         except AudioError as error:
-            self.peaksFailed.emit(f"No waveform: {error.reason} ({track.path})")
+            self.emit_safely("peaksFailed", f"No waveform: {error.reason} ({track.path})")
             return
         except Exception as error:  # noqa: BLE001
-            self.peaksFailed.emit(f"No waveform: {error}")
+            self.emit_safely("peaksFailed", f"No waveform: {error}")
             return
-        self.peaksReady.emit(pyramid)
+        self.emit_safely("peaksReady", pyramid)
 
     def wait(self, timeout: float = 10.0) -> None:
         for thread in list(self.threads):

@@ -211,7 +211,7 @@ class Timeline(pg.GraphicsLayoutWidget):
         if kind != "waveform":
             view.setFixedHeight(height)
         else:
-            view.setMinimumHeight(height)
+            view.setMinimumHeight(self.MIN_HEIGHTS[kind])  # it takes the room left; the others shrink first
         view.addItem(item)
         playhead = pg.InfiniteLine(pos=0.0, angle=90, movable=False, pen=pg.mkPen(theme.PLAYHEAD, width=2))
         playhead.setZValue(30)

@@ -197,7 +197,6 @@ class TrackViewWindow(PlaybackMixin, BlockEditingMixin, LyricsMixin, QWidget):
         ep.tempoRequested.connect(self._set_tempo)
         ep.downbeatRequested.connect(lambda: self.edits and self.edits.set_downbeat(self.player.position()))
         ep.revertRequested.connect(lambda layer: self.edits and self.edits.revert(layer))
-        ep.importLyricsRequested.connect(self._ask_lyrics_source)
         ls = self.lyric_sync
         ls.importRequested.connect(self._ask_lyrics_source)
         ls.startRequested.connect(self._sync_started)
@@ -355,6 +354,7 @@ class TrackViewWindow(PlaybackMixin, BlockEditingMixin, LyricsMixin, QWidget):
         """Stop sound and background work; edits already made are flushed to the library."""
         with self._alive_lock:
             self._alive = False
+        self.loader.close_signals()
         self.frame_timer.stop()
         self.player.close()
         self.ask.close()
