@@ -36,6 +36,8 @@ STRONG_MID_RATIO = 0.8
 HALVE_ABOVE_BPM = 50.0
 STEADY_TOLERANCE = 0.02
 """A grid whose local tempo stays within ±2 % of its mean is stored as one constant tempo."""
+LOW_EMPHASIS = 1.0
+"""Extra weight of the low band (kick, bass) in the onset envelope the beat tracker follows."""
 LOW_WEIGHT = 1.0
 """Weight of the low-band autocorrelation in the tempo estimate (the full band counts 1)."""
 MIN_CLARITY = 0.07
@@ -63,7 +65,7 @@ class BeatGrid:
 
 def onset_strength(features: Features) -> np.ndarray:
     """Flux with the slow trend removed, emphasising the low band where beats usually are."""
-    env = features.onset + 1.5 * features.onset_low
+    env = features.onset + LOW_EMPHASIS * features.onset_low
     if len(env) == 0:
         return env
     trend = moving_average(env, int(FRAME_RATE * 0.4) | 1)
