@@ -25,7 +25,7 @@ ALGORITHM_VERSION = "2.0.0"
 DECODE_RATE = 8000
 GRID_SECONDS = 0.5
 """Chord/section time step when a track has no beat (speech, ambient, very short clips)."""
-PHASE_MARGIN = 1.3
+PHASE_MARGIN = 1.2
 """Harmonic change half-way between beats must exceed that on them by this factor to move the grid."""
 DOWNBEAT_BASS = 0.0
 """Weight of the bass chroma in the harmonic-change cue for downbeats: a walking bass changes on every beat."""
