@@ -23,6 +23,8 @@ from desktop.track_view.document import DisplaySettings
 from moss_music.annotations.bars import SheetBar, SheetLayout, section_titles
 
 MIN_BAR_WIDTH = 190
+PRINT_MIN_BAR_WIDTH = 150
+"""On paper four bars a row (the lead-sheet habit) fit an A4 or Letter page."""
 MARGIN = 12
 HEADER_H = 28
 CHORD_H = 46
@@ -71,10 +73,11 @@ def _font(size: int, weight: QFont.Weight = QFont.Weight.Normal) -> QFont:
     return f
 
 
-def layout_rows(sheet: SheetLayout, width: float, with_lyrics: bool) -> tuple[list[Row], int]:
+def layout_rows(sheet: SheetLayout, width: float, with_lyrics: bool,
+                min_bar_width: float = MIN_BAR_WIDTH) -> tuple[list[Row], int]:
     """Rows for a width: (rows, bars per row)."""
-    usable = max(width - 2 * MARGIN, MIN_BAR_WIDTH)
-    per_row = next((n for n in (8, 4, 2) if usable / n >= MIN_BAR_WIDTH), 1)
+    usable = max(width - 2 * MARGIN, min_bar_width)
+    per_row = next((n for n in (8, 4, 2) if usable / n >= min_bar_width), 1)
     rows: list[Row] = []
     y = float(MARGIN)
     current: list[int] = []

@@ -253,7 +253,7 @@ class ChordSheetView(QFrame):
 
     def render_pages(self, device) -> int:
         """Paint title and rows page by page in ink colours; rows never split across pages."""
-        from desktop.track_view.sheet.grid import layout_rows
+        from desktop.track_view.sheet.grid import PRINT_MIN_BAR_WIDTH, layout_rows
 
         layout = device.pageLayout() if hasattr(device, "pageLayout") else None
         rect = layout.paintRectPixels(device.resolution()) if layout is not None else None
@@ -261,7 +261,8 @@ class ChordSheetView(QFrame):
         width = (rect.width() if rect is not None else device.width()) / scale
         page_h = (rect.height() if rect is not None else device.height()) / scale
         saved_rows, saved_per_row = self.grid.rows, self.grid.per_row
-        self.grid.rows, self.grid.per_row = layout_rows(self.sheet, width, any(b.lyrics for b in self.sheet.bars))
+        self.grid.rows, self.grid.per_row = layout_rows(self.sheet, width, any(b.lyrics for b in self.sheet.bars),
+                                                        PRINT_MIN_BAR_WIDTH)
         saved_current, self.grid.current = self.grid.current, (-1, -1)
         painter = QPainter(device)
         painter.scale(scale, scale)
