@@ -49,8 +49,8 @@ def test_sections_are_named_by_function_with_repeat_numbers_never_letters(run):
 def test_display_names_number_repeats_and_unknowns_by_place():
     from moss_music.analysis.dsp.sections import display_names
 
-    assert display_names(["intro", "verse", "chorus", "other", "verse", "chorus", "outro"]) == [
-        "Intro", "Verse 1", "Chorus 1", "Section 4", "Verse 2", "Chorus 2", "Outro"]
+    assert display_names(["silence", "intro", "verse", "chorus", "other", "verse", "chorus", "outro", "silence"]) == [
+        "Silence", "Intro", "Verse 1", "Chorus 1", "Section 5", "Verse 2", "Chorus 2", "Outro", "Silence"]
 
 
 def test_the_loud_repeated_part_is_called_chorus(run):

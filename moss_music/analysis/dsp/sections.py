@@ -212,8 +212,8 @@ def _functions(labels: list[str], energy: np.ndarray, silent: np.ndarray, starts
             names[i] = "verse"
         elif counts[lab] > 1 and i + 1 < n and labels[i + 1] == chorus:
             names[i] = "pre-chorus"
-        elif counts[lab] == 1 and 0.4 * duration < starts[i] < 0.85 * duration:
-            names[i] = "bridge"
+        elif counts[lab] == 1 and 0.4 * duration < starts[i] < 0.85 * duration and "bridge" not in names:
+            names[i] = "bridge"  # a song has one bridge; other one-off parts stay unnamed ("Section 7")
     first = next((i for i in range(n) if not silent[i]), None)
     last = next((i for i in range(n - 1, -1, -1) if not silent[i]), None)
     if first is not None and n > 2 and counts[labels[first]] == 1:
@@ -281,5 +281,6 @@ def display_names(functions: list[str]) -> list[str]:
             continue
         seen[function] = seen.get(function, 0) + 1
         title = function.capitalize()
-        out.append(f"{title} {seen[function]}" if totals[function] > 1 else title)
+        numbered = totals[function] > 1 and function != "silence"  # gaps are not parts to count
+        out.append(f"{title} {seen[function]}" if numbered else title)
     return out
