@@ -179,12 +179,13 @@ def test_tap_to_sync_times_the_lines_while_playing(qtbot, view, output, library,
     qtbot.mouseClick(panel.apply_button, Qt.MouseButton.LeftButton)
     assert not panel.active
     lines = view.doc.annotations.lyrics
-    assert [round(line.start, 2) for line in lines[:2]] == [round(t, 2) for t in taps[:2]]
+    # The clock runs between reading the position here and the key press: a frame at most.
+    assert [line.start for line in lines[:2]] == pytest.approx(taps[:2], abs=0.03)
     assert all(is_timed(line) for line in lines)
     assert view.edits.stack.undoText() == "Time lyrics by tapping"
     view.edits.flush()
     saved = library.annotations_for(track_id).lyrics
-    assert [round(line.start, 2) for line in saved[:2]] == [round(t, 2) for t in taps[:2]]
+    assert [line.start for line in saved[:2]] == pytest.approx([line.start for line in lines[:2]])
     view.player.pause()
 
 
