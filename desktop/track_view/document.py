@@ -42,6 +42,13 @@ class DisplaySettings:
     def sounding_name(self, harte: str) -> str:
         return spell_chord(self._label(harte), self.key, self.transpose, self.prefer_flats)
 
+    def sounding_key(self):
+        """The key as it sounds after transposition (a ``MusicalKey``), or None."""
+        from moss_music.annotations.keys import as_musical_key
+
+        key = as_musical_key(self.key)
+        return key.transposed(self.transpose) if key is not None else None
+
     def key_name(self) -> str:
         """'Bb major' after transposition; '' when no key is known."""
         return spell_key(self.key, self.transpose)

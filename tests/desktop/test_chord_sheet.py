@@ -164,3 +164,9 @@ def test_a_loop_set_in_the_lanes_is_shaded_on_the_sheet(qtbot, library, track_id
         assert view.sheet.grid.loop == (2, 5)
     finally:
         dispose(view)
+
+
+def test_piano_keys_are_named_for_the_key(view):
+    view.practice.transpose.setValue(1)  # A minor up a semitone: Bb minor, so Bbm is B-flat, D-flat, F
+    view.seek(view.doc.annotations.chords[1].start + 0.1)
+    assert view.sheet.piano_now.toolTip() == "Now: Bbm: Bb3 Db4 F4"

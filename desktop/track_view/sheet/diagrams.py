@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QWidget
 
 from desktop.track_view import theme
 from moss_music.annotations.fretboard import GuitarShape, guitar_shape, piano_voicing
+from moss_music.annotations.spelling import spell_note
 
 FRETS_SHOWN = 5
 BLACK_KEYS = {1, 3, 6, 8, 10}
@@ -120,11 +121,12 @@ class PianoDiagram(QWidget):
     def sizeHint(self) -> QSize:
         return QSize(200, 62)
 
-    def set_chord(self, harte: str | None, name: str) -> None:
-        """``harte`` as it sounds (after transposition); a capo does not apply to a piano."""
+    def set_chord(self, harte: str | None, name: str, key=None) -> None:
+        """``harte`` as it sounds (after transposition); a capo does not apply to a piano. The tooltip names
+        the keys as ``key``'s signature spells them."""
         self.notes = piano_voicing(harte, low=48) if harte else []
         self.title = name
-        self.setToolTip(f"{name}: " + " ".join(_note_name(n) for n in self.notes) if self.notes else "No chord")
+        self.setToolTip(f"{name}: " + " ".join(_note_name(n, key) for n in self.notes) if self.notes else "No chord")
         self.update()
 
     def paintEvent(self, event) -> None:
@@ -158,8 +160,8 @@ class PianoDiagram(QWidget):
             painter.drawRect(rect)
 
 
-def _note_name(midi: int) -> str:
-    return ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")[midi % 12] + str(midi // 12 - 1)
+def _note_name(midi: int, key=None) -> str:
+    return spell_note(midi % 12, key) + str(midi // 12 - 1)
 
 
 __all__ = ["GuitarDiagram", "PianoDiagram", "guitar_shape"]

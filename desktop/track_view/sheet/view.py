@@ -197,7 +197,8 @@ class ChordSheetView(QFrame):
             if label is None or label == "N":
                 piano.set_chord(None, f"{caption}: –")
             else:
-                piano.set_chord(self._sounding_harte(label), f"{caption}: {settings.sounding_name(label)}")
+                piano.set_chord(self._sounding_harte(label), f"{caption}: {settings.sounding_name(label)}",
+                                settings.sounding_key())
 
     def _sounding_harte(self, label: str) -> str:
         from moss_music.annotations import transpose_harte
