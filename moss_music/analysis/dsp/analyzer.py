@@ -25,6 +25,8 @@ ALGORITHM_VERSION = "2.0.0"
 DECODE_RATE = 8000
 GRID_SECONDS = 0.5
 """Chord/section time step when a track has no beat (speech, ambient, very short clips)."""
+PHASE_SHIFTS = (1 / 3, 1 / 2)
+"""Shares of a beat a grid may be moved by: from a straight 'and' (1/2) or a swung one (~2/3) to the beat."""
 PHASE_MARGIN = 1.2
 """Harmonic change half-way between beats must exceed that on them by this factor to move the grid."""
 DOWNBEAT_BASS = 0.0
@@ -134,8 +136,10 @@ def _beat_grid(features: Features, steps: Steps, tuning: float) -> beat_mod.Beat
         frames = beat_mod.track_beats(env, bpm * 2.0, steps)
     if len(frames) < 4:
         return empty
+    times = _on_the_beat(frames / FRAME_RATE + beat_mod.LATENCY, features, tuning)
+    # a half-beat move lands half-way; a swung or pushed beat sits a little off that: follow the onsets
+    frames = beat_mod.align_phase(env, np.round((times - beat_mod.LATENCY) * FRAME_RATE).astype(np.int64))
     times = frames / FRAME_RATE + beat_mod.LATENCY
-    times = _on_the_beat(times, features, tuning)
     ibi = np.median(np.diff(times))
     steady = beat_mod.steady_bpm(times)
     final = steady if steady is not None else float(60 / ibi)
@@ -158,28 +162,38 @@ def _beat_chroma(features: Features, times: np.ndarray, tuning: float) -> tuple[
 
 
 def _on_the_beat(times: np.ndarray, features: Features, tuning: float) -> np.ndarray:
-    """The grid, or the grid moved by half a beat when the chords change half-way between its beats.
+    """The grid, or the grid moved by a third, half or two thirds of a beat when chords change there.
 
-    Off-beat parts (a skanking guitar, an off-beat synth bass, open hi-hats) can pull the tracker onto the
-    'and'; harmony almost always changes on the beat, so the phase where chroma changes most is the beat."""
+    Off-beat parts (a skanking guitar, an off-beat synth bass, a swung comping chord) can pull the tracker
+    onto the 'and'; harmony almost always changes on the beat, so the phase where the chroma of one beat
+    differs most from the next is the beat."""
     if len(times) < 16:
         return times
-    mids = (times[:-1] + times[1:]) / 2
-    halves = np.empty(len(times) + len(mids))
-    halves[0::2], halves[1::2] = times, mids
-    treble, bass, tonal = _beat_chroma(features, halves, tuning)
+    period = float(np.median(np.diff(times)))
+    base = _harmonic_novelty(times, features, tuning)
+    if base is None:
+        return times
+    best, best_times = base * PHASE_MARGIN, times
+    for share in PHASE_SHIFTS:
+        shifted = times[:-1] + share * np.diff(times)
+        novelty = _harmonic_novelty(shifted, features, tuning)
+        if novelty is not None and novelty > best:
+            best, best_times = novelty, shifted
+    if best_times is not times and best_times[-1] + period < features.duration - 0.05:
+        best_times = np.append(best_times, best_times[-1] + period)
+    return best_times
+
+
+def _harmonic_novelty(times: np.ndarray, features: Features, tuning: float) -> float | None:
+    """Mean chroma change from each beat of a candidate grid to the next; None without harmony."""
+    treble, bass, tonal = _beat_chroma(features, times, tuning)
+    if len(treble) < 8 or tonal.mean() < 0.5:
+        return None
     c = treble / (np.linalg.norm(treble, axis=1, keepdims=True) + 1e-9) \
         + bass / (np.linalg.norm(bass, axis=1, keepdims=True) + 1e-9)
-    if tonal.mean() < 0.5 or len(c) < 8:
-        return times
-    window = c[:-3] + c[1:-2], c[2:-1] + c[3:]  # one beat before and one beat after each half-grid point
-    a, b = window
-    novelty = 1.0 - np.sum(a * b, axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1) + 1e-9)
-    at = novelty[(np.arange(len(novelty)) + 2) % 2 == 0]  # points 2, 4, …: beats
-    off = novelty[(np.arange(len(novelty)) + 2) % 2 == 1]
-    if off.mean() > PHASE_MARGIN * at.mean():
-        return mids
-    return times
+    a, b = c[:-1], c[1:]
+    cos = np.sum(a * b, axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1) + 1e-9)
+    return float(np.mean(1.0 - cos))
 
 
 def _half(frames: np.ndarray, features: Features, treble: np.ndarray, bass: np.ndarray) -> np.ndarray:
