@@ -133,7 +133,7 @@ class TrackLoader(GuardedEmitter, QObject):
         def work() -> None:
             try:
                 self.emit_safely("backendsReady", backend_summaries(self.library, self.track_id))
-            except Exception:  # noqa: BLE001, S110 - the table stays empty; the lanes matter more
+            except Exception:  # noqa: BLE001 - the table stays empty; the lanes matter more
                 pass
 
         thread = threading.Thread(target=work, name="track-view-backends", daemon=True)
