@@ -148,8 +148,8 @@ def test_sixty_seconds_of_everything_at_once(tmp_path):
     soak.cli("scan", "scan", "-q", str(soak.music), allowed_rc=(1,))
     logs = tmp_path / "logs"
     logs.mkdir()
-    gui_log = open(logs / "gui.log", "w")  # noqa: SIM115 - closed at the end
-    worker_log = open(logs / "worker.log", "w")  # noqa: SIM115
+    gui_log = open(logs / "gui.log", "w")  # closed at the end
+    worker_log = open(logs / "worker.log", "w")
     gui = subprocess.Popen([sys.executable, "-m", "desktop.app", "--home", str(soak.home)], env=soak.env(),
                            cwd=REPO_ROOT, stdout=gui_log, stderr=subprocess.STDOUT, start_new_session=True)
     worker = subprocess.Popen([sys.executable, "-m", "moss_music.cli", "worker", "--cpu-workers", "2"],
