@@ -16,6 +16,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from moss_music.processes import pid_alive
+
 TEMP_MARK = ".moss-tagging-"
 
 
@@ -68,7 +70,7 @@ def remove_stale_temps(path: Path) -> list[Path]:
     prefix = _temp_prefix(path)
     for candidate in path.parent.glob(f"{glob_escape(prefix)}*.tmp"):
         pid_text = candidate.name[len(prefix):-len(".tmp")]
-        if pid_text.isdigit() and not _process_alive(int(pid_text)):
+        if pid_text.isdigit() and not pid_alive(int(pid_text)):
             with contextlib.suppress(OSError):
                 candidate.unlink()
                 removed.append(candidate)
@@ -77,20 +79,6 @@ def remove_stale_temps(path: Path) -> list[Path]:
 
 def glob_escape(name: str) -> str:
     return "".join(f"[{ch}]" if ch in "*?[" else ch for ch in name)
-
-
-def _process_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    if os.name != "posix":
-        return True  # cannot tell cheaply: keep it
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def backup_path_for(path: Path) -> Path:
