@@ -3,9 +3,9 @@
 A mixin of ``TrackViewWindow``. Reading a lyrics file or the audio file's tags
 happens on a worker thread (file I/O only); the lines come back to the UI
 thread and are saved by the edit session, so the import is one step in the
-undo history and the view itself never writes to the database. Plain text —
-and lines a reader spread evenly from 0:00 because it had no times — are kept
-*untimed*, shown as text until the user taps them into place.
+undo history and the view itself never writes to the database. Plain text and
+unsynced tags come back *untimed* from the readers (start == end == 0), shown
+as text until the user taps them into place.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog
 
-from moss_music.annotations.lyric_sync import as_untimed, looks_invented, untimed_count
+from moss_music.annotations.lyric_sync import untimed_count
 
 
 class LyricsMixin:
@@ -55,8 +55,6 @@ class LyricsMixin:
         if message or self.edits is None:
             self.transport.set_status(f"Lyrics not imported: {message or 'the track is not open'}")
             return
-        if looks_invented(lines):
-            lines = as_untimed(lines)
         self.edits.replace_lyrics(lines, f"Import lyrics from {source}")
         untimed = untimed_count(lines)
         if untimed:

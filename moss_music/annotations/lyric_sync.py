@@ -35,22 +35,17 @@ def untimed_count(lines: Sequence[LyricLine]) -> int:
     return sum(1 for line in lines if not is_timed(line))
 
 
-def looks_invented(lines: Sequence[LyricLine]) -> bool:
-    """True for lines laid evenly from 0:00 (what a reader does to unsynced text): no real song is timed so.
+def timed_in_order(lines: Sequence[LyricLine]) -> list[LyricLine]:
+    """The timed lines by start time: all a timed format (LRC, subtitles, SYLT, MIDI lyrics) may carry."""
+    return sorted((line for line in lines if is_timed(line)), key=lambda line: line.start)
 
-    Lets a view show such an import as untimed instead of trusting made-up times.
+
+def reading_order(lines: Sequence[LyricLine]) -> list[LyricLine]:
+    """Every line as it is read: the timed ones by time, then the untimed ones in their stored order.
+
+    (Sorting by start alone would put untimed lines, all at 0, before the song's first timed line.)
     """
-    if len(lines) < 2 or abs(lines[0].start) > 1e-6 or any(line.words for line in lines):
-        return False
-    span = lines[0].end - lines[0].start
-    for a, b in zip(lines, lines[1:], strict=False):
-        if abs((b.end - b.start) - span) > 1e-3 or abs(b.start - a.end) > 1e-3:
-            return False
-    return True
-
-
-def as_untimed(lines: Sequence[LyricLine]) -> list[LyricLine]:
-    return untimed_lines([line.text for line in lines])
+    return timed_in_order(lines) + [line for line in lines if not is_timed(line)]
 
 
 @dataclass

@@ -22,8 +22,9 @@ def register(subparsers, common) -> None:
     actions = parser.add_subparsers(dest="lyrics_action", metavar="ACTION", required=True)
 
     imp = actions.add_parser("import", parents=[common], help="import lyrics for a track from FILE or its tags",
-                             description="FILE: .lrc (enhanced LRC too), .srt, .vtt or plain .txt (spread "
-                                         "evenly over the song, to be timed later). Replaces earlier imports.")
+                             description="FILE: .lrc (enhanced LRC too), .srt, .vtt or plain .txt (kept "
+                                         "untimed: sync them in the track view's Lyrics tab; timed exports "
+                                         "skip them until then). Replaces earlier imports.")
     imp.add_argument("track", metavar="TRACK", help="library id or file path of a scanned track")
     imp.add_argument("file", nargs="?", metavar="FILE", help="the lyrics file")
     imp.add_argument("--from-tags", action="store_true", help="read the lyrics from the audio file's own tags")
@@ -50,6 +51,7 @@ def _track(ctx, ref: str):
 
 
 def run_import(args: argparse.Namespace, ctx) -> int:
+    from moss_music.annotations.lyric_sync import untimed_count
     from moss_music.export.lyrics import import_lyrics, lyrics_from_tags, read_lyrics_file
 
     if bool(args.file) == bool(args.from_tags):
@@ -74,16 +76,23 @@ def run_import(args: argparse.Namespace, ctx) -> int:
     if args.json:
         ctx.print_json([_line_json(line) for line in lines])
     else:
-        timed = "with word times" if any(line.words for line in lines) else "line by line"
+        untimed = untimed_count(lines)
+        if untimed == len(lines):
+            timed = "without times (sync them in the track view's Lyrics tab; LRC/SRT/VTT/MIDI skip them until then)"
+        elif untimed:
+            timed = f"({untimed} without times)"
+        else:
+            timed = "with word times" if any(line.words for line in lines) else "line by line"
         print(f"imported {len(lines)} line(s) {timed} for {printable(track.path)} from {printable(source)}")
     return EXIT_OK
 
 
 def run_show(args: argparse.Namespace, ctx) -> int:
+    from moss_music.annotations.lyric_sync import is_timed, reading_order
     from moss_music.export.timecode import lrc_stamp
 
     track = _track(ctx, args.track)
-    lines = sorted(ctx.library.annotations_for(track.id).lyrics, key=lambda line: line.start)
+    lines = reading_order(ctx.library.annotations_for(track.id).lyrics)
     if args.json:
         ctx.print_json([_line_json(line) for line in lines])
         return EXIT_OK
@@ -92,7 +101,8 @@ def run_show(args: argparse.Namespace, ctx) -> int:
               f"{track.id} FILE`)", file=sys.stderr)
         return EXIT_OK
     for line in lines:
-        print(f"[{lrc_stamp(line.start)}] {printable(line.text)}")
+        stamp = lrc_stamp(line.start) if is_timed(line) else "  --:--  "
+        print(f"[{stamp}] {printable(line.text)}")
     return EXIT_OK
 
 

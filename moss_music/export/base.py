@@ -16,9 +16,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import ClassVar
 
-from moss_music.annotations import TrackAnnotations
+from moss_music.annotations import LyricLine, TrackAnnotations
+from moss_music.annotations.lyric_sync import timed_in_order, untimed_count
 
 APP_CREDIT = "MOSS-Music Studio"
+UNTIMED_LYRICS = "lyrics are not timed yet — sync them in the track view's Lyrics tab (tap-to-sync)"
+"""Why a timed lyrics format skips a track whose lyric lines have no times (plain text, unsynced tags)."""
 
 
 class NothingToExport(Exception):
@@ -98,6 +101,9 @@ class Writer:
     needs: ClassVar[tuple[str, ...]] = ()
     """Layers of which at least one must be present; empty = always writable."""
     binary: ClassVar[bool] = False
+    timed_lyrics_only: ClassVar[bool] = False
+    """The format stamps lyrics with times (LRC, subtitles, MIDI): untimed lines are never given made-up
+    ones — they are left out, and lyrics with no timed line at all do not count as present."""
     warnings: list[str]
 
     def __init__(self) -> None:
@@ -109,13 +115,26 @@ class Writer:
     def check(self, annotations: TrackAnnotations) -> None:
         """NothingToExport with a reason a user can act on, when no layer the format needs is there."""
         present = set(annotations.present_layers())
+        untimed_only = (self.timed_lyrics_only and "lyrics" in present
+                        and not timed_in_order(annotations.lyrics))
+        if untimed_only:
+            present.discard("lyrics")
         if not self.needs or set(self.needs) & present:
             return
+        if untimed_only:
+            raise NothingToExport(UNTIMED_LYRICS)
         if not present - {"raw"}:
             raise NothingToExport("the track has not been analysed yet (analyse it first)")
         wanted = " or ".join(self.needs)
         hint = " (add them with `moss-music lyrics import TRACK FILE`)" if "lyrics" in self.needs else ""
         raise NothingToExport(f"the analysis has no {wanted}{hint}")
+
+    def timed_lyrics(self, annotations: TrackAnnotations) -> list[LyricLine]:
+        """The lyric lines that have times, in order; untimed ones are left out with a warning."""
+        left_out = untimed_count(annotations.lyrics)
+        if left_out:
+            self.warn(f"{left_out} lyric line(s) left out: {UNTIMED_LYRICS}")
+        return timed_in_order(annotations.lyrics)
 
     def render(self, annotations: TrackAnnotations, info: TrackInfo, options: ExportOptions) -> str | bytes:
         raise NotImplementedError

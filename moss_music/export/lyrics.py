@@ -1,5 +1,11 @@
 """Lyrics out (LRC, enhanced LRC, SRT, WebVTT) and back in (.lrc/.srt/.vtt/.txt files, the file's own tags).
 
+Every format here stamps times, so only timed lines are written; lines with no
+times (plain text, unsynced tags: ``start == end == 0``, see
+``moss_music.annotations.lyric_sync``) are never given made-up ones — a track
+with no timed line is skipped with the reason, and reading plain text gives
+untimed lines for the track view's tap-to-sync.
+
 LRC has no end times: a line lasts until the next stamp, so a line followed
 by silence gets an empty stamped line at its end (players then clear the
 screen). The parser reads what real files contain: several stamps on one line,
@@ -16,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from moss_music.annotations import LyricLine, TrackAnnotations, Word
+from moss_music.annotations.lyric_sync import is_timed, untimed_lines
 from moss_music.export.base import APP_CREDIT, ExportOptions, TrackInfo, Writer
 from moss_music.export.timecode import clock_stamp, lrc_stamp, parse_clock, parse_lrc_stamp
 
@@ -47,6 +54,7 @@ class LrcWriter(Writer):
     extension = ".lrc"
     description = "LRC synced lyrics ([mm:ss.xx] per line)"
     needs = ("lyrics",)
+    timed_lyrics_only = True
     enhanced = False
 
     def render(self, annotations: TrackAnnotations, info: TrackInfo, options: ExportOptions) -> str:
@@ -64,7 +72,7 @@ class LrcWriter(Writer):
             total = int(round(length))
             out.append(f"[length:{total // 60:02d}:{total % 60:02d}]")
         out.append(f"[by:{APP_CREDIT}]")
-        lines = sorted(annotations.lyrics, key=lambda line: line.start)
+        lines = self.timed_lyrics(annotations)
         for i, line in enumerate(lines):
             words = [w for w in line.words if w.text.strip()] if self.enhanced else []
             if words:
@@ -104,11 +112,12 @@ class SrtWriter(Writer):
     extension = ".srt"
     description = "SubRip subtitles (one cue per lyric line)"
     needs = ("lyrics",)
+    timed_lyrics_only = True
 
     def render(self, annotations: TrackAnnotations, info: TrackInfo, options: ExportOptions) -> str:
         shift = options.lrc_offset_ms / 1000.0
         blocks = []
-        for index, line in enumerate(_timed_lines(annotations), start=1):
+        for index, line in enumerate(self.timed_lyrics(annotations), start=1):
             blocks.append(f"{index}\n{clock_stamp(line.start + shift, ',')} --> {clock_stamp(line.end + shift, ',')}\n"
                           f"{srt_text(line_text(line))}\n")
         return "\n".join(blocks)
@@ -121,13 +130,14 @@ class VttWriter(Writer):
     extension = ".vtt"
     description = "WebVTT captions (one cue per lyric line)"
     needs = ("lyrics",)
+    timed_lyrics_only = True
 
     def render(self, annotations: TrackAnnotations, info: TrackInfo, options: ExportOptions) -> str:
         shift = options.lrc_offset_ms / 1000.0
         out = ["WEBVTT", ""]
         if info.title:
             out[0] = f"WEBVTT - {_one_line(info.title)}"
-        for line in _timed_lines(annotations):
+        for line in self.timed_lyrics(annotations):
             out.append(f"{clock_stamp(line.start + shift)} --> {clock_stamp(line.end + shift)}")
             out.append(html.escape(line_text(line), quote=False).replace("-->", "--&gt;"))
             out.append("")
@@ -137,12 +147,6 @@ class VttWriter(Writer):
 def srt_text(text: str) -> str:
     """Lyric text that SubRip players show as written, never as bold/italic/ASS markup."""
     return _SRT_MARKUP.sub(lambda m: m.group(1) + WORD_JOINER, text)
-
-
-def _timed_lines(annotations: TrackAnnotations) -> list[LyricLine]:
-    """Lines in order, each lasting at least a moment (zero-length cues are dropped by players)."""
-    lines = sorted(annotations.lyrics, key=lambda line: line.start)
-    return [LyricLine(line.start, max(line.end, line.start + 0.001), line.text, line.words) for line in lines]
 
 
 def _one_line(text: str) -> str:
@@ -252,25 +256,23 @@ def parse_subtitles(text: str) -> list[LyricLine]:
     return sorted(lines, key=lambda line: line.start)
 
 
-def spread_unsynced(texts: list[str], duration: float | None) -> list[LyricLine]:
-    """Unsynced lyrics laid evenly over the song: a starting point the user drags into place."""
-    texts = [t.strip() for t in texts if t.strip()]
-    if not texts:
-        return []
-    usable = duration if duration is not None and math.isfinite(duration) and duration > 0 else None
-    span = (usable or len(texts) * DEFAULT_LAST_LINE_S) / len(texts)
-    return [LyricLine(i * span, (i + 1) * span, text) for i, text in enumerate(texts)]
-
-
 def lyrics_from_text(text: str, duration: float | None = None) -> list[LyricLine]:
-    """Whatever a lyrics blob holds: LRC when it carries stamps, SRT/VTT cues, else plain lines."""
-    if _LRC_LINE_STAMP.search(text) or any(_LRC_TAG.match(row.strip()) for row in text.splitlines()):
-        return fit_to_song(parse_lrc(text, duration).lines, duration)
+    """Whatever a lyrics blob holds: LRC when it carries stamps, SRT/VTT cues, else plain lines.
+
+    Plain lines (and the unstamped rows of an LRC file with only header tags) come back untimed
+    (start == end == 0): nothing here guesses when a line is sung.
+    """
+    rows = text.lstrip("\ufeff").splitlines()
+    if _LRC_LINE_STAMP.search(text) or any(_LRC_TAG.match(row.strip()) for row in rows):
+        stamped = fit_to_song(parse_lrc(text, duration).lines, duration)
+        if stamped:
+            return stamped
+        return untimed_lines([row for row in rows if not _LRC_TAG.match(row.strip())])
     if "-->" in text:
         cues = parse_subtitles(text)
         if cues:
             return fit_to_song(cues, duration)
-    return spread_unsynced(text.splitlines(), duration)
+    return untimed_lines(rows)
 
 
 def fit_to_song(lines: list[LyricLine], duration: float | None) -> list[LyricLine]:
@@ -309,7 +311,7 @@ def read_lyrics_file(path: str | os.PathLike[str], duration: float | None = None
 
 
 def lyrics_from_tags(path: str | os.PathLike[str], duration: float | None = None) -> list[LyricLine]:
-    """Lyrics already in the file's tags: synced (ID3 SYLT, LRC text) preferred over unsynced."""
+    """Lyrics already in the file's tags: synced (ID3 SYLT, LRC text) preferred over unsynced (kept untimed)."""
     import mutagen
 
     audio = mutagen.File(os.fspath(path))
@@ -329,11 +331,8 @@ def lyrics_from_tags(path: str | os.PathLike[str], duration: float | None = None
             except (KeyError, ValueError):
                 values = []
             texts.extend(str(v) for v in values if str(v).strip())
-    for text in texts:
-        lines = lyrics_from_text(text, duration)
-        if lines:
-            return lines
-    return []
+    found = [lines for lines in (lyrics_from_text(text, duration) for text in texts) if lines]
+    return next((lines for lines in found if any(is_timed(line) for line in lines)), found[0] if found else [])
 
 
 def _sylt_lines(entries: list[tuple[str, int]], duration: float | None) -> list[LyricLine]:

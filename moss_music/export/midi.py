@@ -215,6 +215,7 @@ class MidiWriter(Writer):
                    "chords (played and named), lyrics")
     needs = ("beats", "tempo", "sections", "chords", "lyrics", "key")
     binary = True
+    timed_lyrics_only = True
     karaoke = False
     _guide: list[tuple[int, int, int]] = []
 
@@ -256,7 +257,7 @@ class MidiWriter(Writer):
             for section, name in zip(sections, section_names(sections)):
                 conductor.append((tempo_map.tick_at(section.start), mido.MetaMessage("marker", text=name)))
         chords_track = self._chords_track(annotations, options, tempo_map, conductor, key_name)
-        timed = karaoke_syllables(annotations.lyrics, sections, options.midi_lyrics_per_word,
+        timed = karaoke_syllables(self.timed_lyrics(annotations), sections, options.midi_lyrics_per_word,
                                   marks=self.karaoke or options.midi_lyric_marks)
         syllables = [(tempo_map.tick_at(t), text) for t, text in timed]
         self._guide = _guide_notes(timed, annotations, tempo_map, options) if options.midi_lyric_notes else []

@@ -15,11 +15,15 @@ from dataclasses import dataclass, field
 
 from moss_music.annotations import Chord, Key, LyricLine, TrackAnnotations
 from moss_music.annotations.bars import SheetLayout, layout_bars
+from moss_music.annotations.lyric_sync import is_timed, timed_in_order
 from moss_music.export.base import ExportOptions
+from moss_music.export.lyrics import line_text
 from moss_music.export.naming import chord_name, chords_between, section_names, track_end
 
 # A chord that lands this shortly after a word starts still belongs on that word (singers anticipate).
 WORD_TOLERANCE_S = 0.15
+UNTIMED_BLOCK = "Lyrics (not timed yet)"
+"""The block holding lyric lines that have no times, so no chords over them."""
 
 
 @dataclass
@@ -56,12 +60,16 @@ def sheet_blocks(annotations: TrackAnnotations, options: ExportOptions,
         firsts = [_nearest_bar(layout, s.start) for s in sections]
     else:
         blocks, firsts = [SheetBlock("", "other", 0.0, end)], [0]
-    lines = sorted(annotations.lyrics, key=lambda line: line.start)
+    lines = timed_in_order(annotations.lyrics)
     for i, block in enumerate(blocks):
         last = i == len(blocks) - 1
         stop = len(layout.bars) if last else max(firsts[i], firsts[i + 1])
         block.bars = names[firsts[i]:stop]
         block.lines = [place_chords(line, chords, options, key) for line in lines if _inside(line.start, block, last)]
+    untimed = [line for line in annotations.lyrics if not is_timed(line)]
+    if untimed:  # words with no times cannot sit under chords: printed as text after the song's blocks
+        blocks.append(SheetBlock(UNTIMED_BLOCK, "other", end, end,
+                                 lines=[SheetLine(" ".join(line_text(line).split())) for line in untimed]))
     return blocks
 
 

@@ -39,6 +39,7 @@ from mutagen.mp4 import MP4FreeForm
 
 from moss_music.annotations import TrackAnnotations
 from moss_music.annotations.keys import KEY_NOTATIONS, key_from_annotation
+from moss_music.annotations.lyric_sync import reading_order, timed_in_order
 from moss_music.annotations.spelling import spell_chord
 from moss_music.export.lyrics import line_text
 from moss_music.export.naming import tempo_bpm
@@ -136,11 +137,11 @@ def tag_values(annotations: TrackAnnotations, options: TagOptions) -> TagValues:
     if bpm:
         values.bpm = int(round(bpm))
         values.bpm_exact = f"{bpm:.2f}"
-    lines = sorted(annotations.lyrics, key=lambda line: line.start)
-    if options.lyrics and lines:
-        values.lyrics = "\n".join(line_text(line) for line in lines)
+    if options.lyrics and annotations.lyrics:
+        # USLT / LYRICS / ©lyr carry every line as text; SYLT only the timed ones (never made-up times).
+        values.lyrics = "\n".join(line_text(line) for line in reading_order(annotations.lyrics))
         if options.synced:
-            values.synced_lyrics = [(line_text(line), _ms(line.start)) for line in lines]
+            values.synced_lyrics = [(line_text(line), _ms(line.start)) for line in timed_in_order(annotations.lyrics)]
     if options.synced and annotations.chords:
         chords = sorted(annotations.chords, key=lambda c: c.start)
         values.synced_chords = [(spell_chord(c.label, annotations.key), _ms(c.start)) for c in chords]

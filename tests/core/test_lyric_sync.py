@@ -8,7 +8,8 @@ from moss_music.annotations import LyricLine
 from moss_music.annotations.lyric_sync import (
     TapSync,
     is_timed,
-    looks_invented,
+    reading_order,
+    timed_in_order,
     untimed_count,
     untimed_lines,
 )
@@ -23,12 +24,13 @@ def test_untimed_lines_have_no_times_and_blank_lines_are_dropped():
     assert untimed_count(lines + [LyricLine(1.0, 2.0, "x")]) == 2
 
 
-def test_evenly_spread_lines_from_zero_are_recognised_as_invented():
-    spread = [LyricLine(i * 10.0, (i + 1) * 10.0, f"line {i}") for i in range(4)]
-    assert looks_invented(spread)
-    real = [LyricLine(17.6, 21.0, "a"), LyricLine(21.0, 25.2, "b")]
-    assert not looks_invented(real)
-    assert not looks_invented(spread[:1])
+def test_timed_formats_get_only_timed_lines_and_reading_order_keeps_untimed_ones_last():
+    lines = [LyricLine(21.0, 25.0, "second"), LyricLine(0.0, 0.0, "not reached"), LyricLine(17.6, 21.0, "first"),
+             LyricLine(0.0, 0.0, "also not reached")]
+    assert [line.text for line in timed_in_order(lines)] == ["first", "second"]
+    assert [line.text for line in reading_order(lines)] == ["first", "second", "not reached", "also not reached"]
+    untimed = untimed_lines(["b line", "a line"])
+    assert timed_in_order(untimed) == [] and [line.text for line in reading_order(untimed)] == ["b line", "a line"]
 
 
 def test_each_tap_stamps_the_next_line_and_lines_end_where_the_next_begins():

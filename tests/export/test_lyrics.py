@@ -106,12 +106,11 @@ def test_lyrics_file_import_becomes_the_user_layer(library, tmp_path, analysed_t
     assert library.annotations_for(analysed_track.id).lyrics[0].text == "Hello my old friend"
 
 
-def test_plain_text_lyrics_are_spread_over_the_song(tmp_path):
+def test_plain_text_lyrics_are_read_untimed(tmp_path):
     path = tmp_path / "words.txt"
     path.write_text("one\n\ntwo\nthree\n", encoding="utf-8")
     lines = read_lyrics_file(path, duration=30.0)
-    assert [(line.text, line.start, line.end) for line in lines] == [("one", 0, 10), ("two", 10, 20),
-                                                                      ("three", 20, 30)]
+    assert [(line.text, line.start, line.end) for line in lines] == [("one", 0, 0), ("two", 0, 0), ("three", 0, 0)]
 
 
 def test_empty_lyrics_file_is_a_clear_error(tmp_path):

@@ -39,7 +39,10 @@ def test_import_each_file_kind_then_show(data_dir, plain_track, tmp_path, capsys
     assert cli(data_dir, "lyrics", "show", str(plain_track.id), "--json") == 0
     lines = json.loads(capsys.readouterr().out)
     assert [line["text"] for line in lines][0] == first and len(lines) == 2
-    assert all(0 <= line["start"] < line["end"] <= 10.0 for line in lines)
+    if name.endswith(".txt"):  # plain text has no times and gets none made up
+        assert all(line["start"] == line["end"] == 0 for line in lines)
+    else:
+        assert all(0 <= line["start"] < line["end"] <= 10.0 for line in lines)
 
 
 def test_imported_lyrics_reach_the_lrc_export(data_dir, plain_track, tmp_path, capsys):
@@ -67,7 +70,19 @@ def test_import_from_the_files_own_tags(data_dir, library, tmp_path, capsys):
     assert cli(data_dir, "lyrics", "show", str(track.id)) == 0
     shown = capsys.readouterr().out.splitlines()
     assert [row.split("] ", 1)[1] for row in shown] == ["Line one", "Line two"]
-    assert shown[0].startswith("[00:00.00]")
+    assert all(row.startswith("[  --:--  ]") for row in shown), "an unsynced tag is shown without times"
+
+
+def test_plain_text_import_says_untimed_and_timed_exports_skip_it(data_dir, plain_track, tmp_path, capsys):
+    source = tmp_path / "words.txt"
+    source.write_text("Only words\nNo times at all\n", encoding="utf-8")
+    assert cli(data_dir, "lyrics", "import", str(plain_track.id), str(source)) == 0
+    assert "without times" in capsys.readouterr().out
+    out = tmp_path / "out"
+    cli(data_dir, "export", "-f", "lrc,srt,vtt,kar", "-o", str(out), str(plain_track.id))
+    printed = capsys.readouterr()
+    assert "not timed yet" in printed.out + printed.err
+    assert not out.exists() or not any(out.iterdir()), "no timed file with made-up times"
 
 
 def test_clear_goes_back_to_the_analysis(data_dir, analysed_track, tmp_path, capsys):
