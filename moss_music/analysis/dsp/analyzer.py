@@ -128,9 +128,9 @@ def _beat_grid(features: Features, steps: Steps, tuning: float) -> beat_mod.Beat
     if len(frames) > 1:
         bpm = 60 * FRAME_RATE / np.median(np.diff(frames))
     accent_factor, mid_ratio = beat_mod.metrical_level(env, frames, bpm)
-    treble, bass, tonal = _beat_chroma(features, frames / FRAME_RATE + beat_mod.LATENCY, tuning)
-    choice = octave.choose(bpm, accent_factor, mid_ratio, octave.chord_length(treble, bass, tonal))
+    choice = octave.choose(bpm, accent_factor, mid_ratio)
     if choice.factor == 0.5:
+        treble, bass, _ = _beat_chroma(features, frames / FRAME_RATE + beat_mod.LATENCY, tuning)
         frames = _half(frames, features, treble, bass)
     elif choice.factor == 2.0:
         frames = beat_mod.track_beats(env, bpm * 2.0, steps)
