@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from desktop.library.query import BackendStatus, TrackRow
+from moss_music.analysis import backend_specs
 from moss_music.annotations.keys import MusicalKey
+from worker.states import JobState
 
 
 @dataclass(frozen=True)
@@ -26,16 +28,14 @@ COLUMNS: tuple[Column, ...] = (
     Column("key", "Key", 118),
     Column("bpm", "BPM", 52, numeric=True),
     Column("time_signature", "Meter", 58, numeric=True),
-    Column("dsp", "DSP", 74, backend="dsp"),
-    Column("moss", "MOSS", 74, backend="moss"),
-    Column("server", "Server", 74, backend="server"),
+    *(Column(spec.name, spec.short_label, 74, backend=spec.name) for spec in backend_specs()),
     Column("tags", "Tags", 160),
 )
 COLUMN_INDEX = {column.key: i for i, column in enumerate(COLUMNS)}
 
-BACKEND_LABELS = {"dsp": "DSP", "moss": "MOSS-Music", "server": "Remote server"}
-STATE_TEXT = {"done": "✓ done", "queued": "queued", "running": "running", "failed": "✕ failed",
-              "cancelled": "cancelled", "": "—"}
+BACKEND_LABELS = {spec.name: spec.label for spec in backend_specs()}
+STATE_TEXT = {JobState.DONE: "✓ done", JobState.QUEUED: "queued", JobState.RUNNING: "running",
+              JobState.FAILED: "✕ failed", JobState.CANCELLED: "cancelled", "": "—"}
 
 
 def format_duration(seconds: float | None) -> str:
@@ -60,7 +60,7 @@ def format_key(key: MusicalKey | None) -> str:
 def format_status(status: BackendStatus | None) -> str:
     if status is None:
         return ""
-    if status.state == "running":
+    if status.state == JobState.RUNNING:
         return f"⟳ {status.progress * 100:.0f}%"
     return STATE_TEXT.get(status.state, status.state)
 

@@ -19,10 +19,12 @@ from sqlalchemy import Float, Integer, and_, case, exists, false, func, literal,
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
+from moss_music.analysis import available_backends
 from moss_music.annotations.keys import MusicalKey, parse_key
 from moss_music.library.key_queries import camelot_rank, key_in
 from moss_music.library.schema import Analysis, Job, LibraryFolder, Track
 from moss_music.library.search import fts_query, search_track_ids, uses_fts
+from worker.states import ACTIVE_STATES, JobState
 
 SMART_LISTS: dict[str, str] = {
     "all": "All tracks",
@@ -31,8 +33,8 @@ SMART_LISTS: dict[str, str] = {
     "failed": "Failed",
     "missing": "Missing files",
 }
-BACKENDS = ("dsp", "moss", "server")
-ACTIVE_STATES = ("queued", "running")
+BACKENDS = tuple(available_backends())
+"""Every registered analysis backend (one status column each), in the registry's display order."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ class TrackFilter:
 @dataclass
 class BackendStatus:
     state: str
-    """'done', 'queued', 'running', 'failed', 'cancelled' or '' (never analysed)."""
+    """A ``JobState`` value ('done', 'queued', …) or '' (never analysed)."""
     progress: float = 0.0
     error: str | None = None
 
@@ -139,7 +141,7 @@ def smart_list_condition(name: str):
     if name == "not_analysed":
         return and_(Track.status == "ok", not_(_analyzed()))
     if name == "failed":
-        return or_(Track.status == "unreadable", _latest_job_state() == "failed")
+        return or_(Track.status == "unreadable", _latest_job_state() == JobState.FAILED.value)
     raise ValueError(f"unknown smart list {name!r}")
 
 
@@ -265,7 +267,7 @@ def attach_statuses(session: Session, rows: list[TrackRow]) -> None:
             if job is not None and job.state in ACTIVE_STATES:
                 row.backends[backend] = BackendStatus(job.state, job.progress or 0.0)
             elif (row.id, backend) in analysed:
-                row.backends[backend] = BackendStatus("done", 1.0)
+                row.backends[backend] = BackendStatus(JobState.DONE, 1.0)
             elif job is not None:
                 row.backends[backend] = BackendStatus(job.state, job.progress or 0.0, job.error)
             else:

@@ -3,8 +3,7 @@
 The question becomes a normal analysis job (backend ``moss``, task ``ask``,
 high priority) through ``worker.client``; this service then polls that job
 row off the UI thread and reports progress, the answer or the failure
-through signals. The worker package is optional at import time so the view
-still opens (and says so) in an installation without it.
+through signals.
 """
 
 from __future__ import annotations
@@ -16,23 +15,27 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from desktop.track_view.threads import GuardedEmitter
 from moss_music.library import Analysis, Job, Library
 from moss_music.library.store import annotations_of
+from worker.states import FINISHED_STATES, JobState
 
 ASK_PRIORITY = 10
-FINISHED = ("done", "failed", "cancelled")
+ASK_BACKENDS = ("moss", "server")
+"""Backends that answer free questions, in the order tried: a local model first, else a server."""
 NO_MODEL = "Asking needs MOSS-Music: set a model folder or a model server in Settings → Model."
 
 
 def ask_backend(data_dir) -> tuple[str | None, str]:
-    """(backend that answers questions, '') or (None, why not): a local model first, else a server."""
+    """(backend that answers questions, '') or (None, why not): the first of ``ASK_BACKENDS`` that can run now.
+
+    The registry's ``backend_unavailable_reason`` decides, as it does for Settings and the queue.
+    """
+    from moss_music.analysis import backend_unavailable_reason
     from moss_music.paths import DataDir
-    from moss_music.settings import configured_model_dir, read_settings
+    from moss_music.settings import read_settings
 
     settings = read_settings(data_dir or DataDir.resolve())
-    if configured_model_dir(data_dir or DataDir.resolve(), settings):
-        return "moss", ""
-    server = ((settings.get("backends") or {}).get("server") or {}).get("server_url")
-    if server:
-        return "server", ""
+    for name in ASK_BACKENDS:
+        if not backend_unavailable_reason(name, settings):
+            return name, ""
     return None, NO_MODEL
 
 
@@ -109,14 +112,14 @@ class AskService(GuardedEmitter, QObject):
                 state, stage, error = job.state, job.stage or "", job.error or ""
                 analysis = session.get(Analysis, job.analysis_id) if job.analysis_id else None
                 answers = annotations_of(analysis).answers if analysis is not None else []
-            if state not in FINISHED:
+            if state not in FINISHED_STATES:
                 text = stage or state
                 if self._last_state.get(job_id) != text:
                     self._last_state[job_id] = text
                     self.emit_safely("progressed", job_id, text)
                 continue
             self.pending.pop(job_id, None)
-            if state != "done":
+            if state != JobState.DONE:
                 self.emit_safely("failed", job_id, question, error or f"The job was {state}.")
                 continue
             if not answers:

@@ -371,6 +371,7 @@ def test_asking_queues_a_moss_job_and_shows_the_answer_when_done(qtbot, library,
     from moss_music.annotations import Answer, TrackAnnotations
     from moss_music.library import Job
 
+    (tmp_path / "config.json").write_text("{}", encoding="utf-8")  # what the registry checks a model folder for
     monkeypatch.setenv("MOSS_MUSIC_MODEL", str(tmp_path))
     view = open_view(qtbot, library, track_id)
     assert view.details.ask_button.isEnabled()
