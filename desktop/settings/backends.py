@@ -9,12 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from desktop.library.columns import BACKEND_LABELS
 from desktop.settings.store import SettingsStore
-from moss_music.analysis import get_analyzer_class
-
-UI_HIDDEN_TASKS = frozenset({"ask"})
-"""Free questions need a question: they are asked from the track view, not queued for a library."""
+from moss_music.analysis import backend_specs, backend_unavailable_reason
 
 
 @dataclass(frozen=True)
@@ -22,21 +18,19 @@ class BackendInfo:
     name: str
     label: str
     tasks: tuple[str, ...]
+    """What a library can be queued for (``hidden_tasks`` such as free questions are asked elsewhere)."""
     unavailable: str = ""
     """Why it cannot run now ('' when it can): a sentence that says what to do."""
 
 
 def describe_backends(settings: SettingsStore) -> dict[str, BackendInfo]:
+    """Every registered backend with its tasks and the registry's reason it cannot run (one rule everywhere)."""
     result = {}
-    for name, label in BACKEND_LABELS.items():
-        reason = ""
+    for spec in backend_specs():
+        reason = backend_unavailable_reason(spec.name, settings.data)
         try:
-            tasks = tuple(t for t in get_analyzer_class(name).tasks if t not in UI_HIDDEN_TASKS)
+            tasks = tuple(t for t in spec.tasks() if t not in spec.hidden_tasks)
         except Exception as error:  # noqa: BLE001 - a backend that fails to import is shown, not fatal
-            tasks, reason = (), f"not available in this installation ({error})"
-        if not reason and name == "moss" and not settings.model_dir:
-            reason = "choose a model folder in Settings → Model"
-        if not reason and name == "server" and not settings.get("backends.server.server_url"):
-            reason = "set the server URL in Settings → Model"
-        result[name] = BackendInfo(name, label, tasks, reason)
+            tasks, reason = (), reason or f"not available in this installation ({error})"
+        result[spec.name] = BackendInfo(spec.name, spec.label, tasks, reason)
     return result
