@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.events import app_events, follow_track
+from desktop.events import app_events
 from desktop.export_dialog import ExportDialog, TagDialog
 from desktop.first_run.demo_flow import DemoController
 from desktop.first_run.empty_state import EmptyState
@@ -431,8 +431,7 @@ class MainWindow(QMainWindow):
             return client.bump_priority(library, track_id, data_dir=data_dir)
 
         self.runner.submit(bump, lambda _ids: self.queue_panel.refresh(), lambda _e: None)
-        view = open_track_view(library, track_id, parent=self)
-        follow_track(view)  # finished jobs reach it through the app's event hub
+        view = open_track_view(library, track_id, parent=self)  # it follows its track's results itself
         self.track_view_opened.emit(view)
         return view
 

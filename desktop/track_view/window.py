@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
+from desktop.events import follow_track
 from desktop.player import Player
 from desktop.track_view import theme
 from desktop.track_view.ask import AskService
@@ -98,6 +99,7 @@ class TrackViewWindow(PlaybackMixin, BlockEditingMixin, LyricsMixin, QWidget):
         self.ask.failed.connect(lambda _job, q, reason: self.details.show_pending(q or "(empty question)",
                                                                                   f"⚠ {reason}"))
         self.details.askRequested.connect(self.ask.ask)
+        follow_track(self)  # new results for this track (finished jobs, the demo song) reload the view
         self.frame_timer = QTimer(self)
         self.frame_timer.setInterval(FRAME_MS)
         self.frame_timer.setTimerType(Qt.TimerType.PreciseTimer)

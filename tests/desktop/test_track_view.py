@@ -436,3 +436,20 @@ def test_importing_an_lrc_file_replaces_the_lyric_lane_and_reverts(qtbot, view, 
 def test_a_lyrics_file_that_cannot_be_read_is_explained(qtbot, view, tmp_path):
     view.import_lyrics(str(tmp_path / "missing.lrc"))
     qtbot.waitUntil(lambda: "Lyrics not imported" in view.transport.status.text(), timeout=20_000)
+
+
+def test_a_view_opened_on_its_own_reloads_when_the_hub_announces_its_track(qtbot, view, library, track_id):
+    """The view subscribes to the app's event hub itself: no main window needs to hand it results."""
+    from desktop.events import app_events
+    from moss_music.annotations import Key, TrackAnnotations
+
+    library.save_analysis(library.get_track(track_id), backend="server", tasks=["key"],
+                          annotations=TrackAnnotations(key=Key("F#", "minor")))
+    loads = []
+    view.documentLoaded.connect(lambda: loads.append(1))
+    app_events().track_analyzed.emit(track_id + 1000, "server")  # someone else's track: nothing to re-read
+    qtbot.wait(200)
+    assert loads == []
+    app_events().track_analyzed.emit(track_id, "server")
+    qtbot.waitUntil(lambda: bool(loads), timeout=WAIT_MS)
+    assert "server" in [summary.backend for summary in view.doc.backends]
