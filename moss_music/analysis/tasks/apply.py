@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from moss_music.analysis.tasks import parsers
@@ -25,6 +26,15 @@ def apply_output(annotations: TrackAnnotations, task: str, answer: str, reasonin
     return ok
 
 
+_ONE_LAYER: dict[str, tuple[Callable[[str, float | None], Any], str]] = {
+    "lyrics": (parsers.parse_lyrics, "lyrics"),
+    "chords": (parsers.parse_chords, "chords"),
+    "structure": (parsers.parse_structure, "sections"),
+    "instruments": (lambda answer, _duration: parsers.parse_instruments(answer), "instruments"),
+}
+"""Tasks whose answer fills one layer: (parser taking the answer and the song's length, layer name)."""
+
+
 def _apply(ann: TrackAnnotations, task: str, answer: str, reasoning: str, duration: float | None,
            params: dict[str, Any]) -> bool:
     if task == "caption":
@@ -33,21 +43,12 @@ def _apply(ann: TrackAnnotations, task: str, answer: str, reasoning: str, durati
             caption.reasoning = reasoning
             ann.caption = caption
         return caption is not None
-    if task == "lyrics":
-        lines = parsers.parse_lyrics(answer, duration)
-        if lines is not None:
-            ann.lyrics = lines
-        return lines is not None
-    if task == "chords":
-        chords = parsers.parse_chords(answer, duration)
-        if chords is not None:
-            ann.chords = chords
-        return chords is not None
-    if task == "structure":
-        sections = parsers.parse_structure(answer, duration)
-        if sections is not None:
-            ann.sections = sections
-        return sections is not None
+    if task in _ONE_LAYER:
+        parse, layer = _ONE_LAYER[task]
+        value = parse(answer, duration)
+        if value is not None:  # None: unparseable; an empty list is an answer (an instrumental has no lyrics)
+            setattr(ann, layer, value)
+        return value is not None
     if task == "key":
         found = parsers.parse_key_tempo_meter(answer)
         if found is None:
@@ -56,11 +57,6 @@ def _apply(ann: TrackAnnotations, task: str, answer: str, reasoning: str, durati
         ann.tempo = found.tempo or ann.tempo
         ann.time_signature = found.time_signature or ann.time_signature
         return True
-    if task == "instruments":
-        names = parsers.parse_instruments(answer)
-        if names is not None:
-            ann.instruments = names
-        return names is not None
     if task == "ask":
         ann.answers.append(Answer(str(params.get("question", "")), answer.strip(), reasoning))
         return bool(answer.strip())
