@@ -90,6 +90,13 @@ class _BatchDialog(QDialog):
     status: QLabel
     _run: _RunState | None
 
+    def __init__(self, library, track_ids: list[int], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.library = library
+        self.track_ids = list(track_ids)
+        self.runner = BackgroundRunner(self, max_threads=1)
+        self._run = None
+
     def _update_buttons(self) -> None:
         raise NotImplementedError
 
@@ -286,11 +293,7 @@ class ExportDialog(_BatchDialog):
     """The ``ExportReport`` of a finished (or cancelled) run."""
 
     def __init__(self, library, track_ids: list[int], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.library = library
-        self.track_ids = list(track_ids)
-        self.runner = BackgroundRunner(self, max_threads=1)
-        self._run: _RunState | None = None
+        super().__init__(library, track_ids, parent)
         self.setWindowTitle(f"Export {_track_noun(len(self.track_ids))}")
         self.setMinimumWidth(720)
 
@@ -481,11 +484,7 @@ class TagDialog(_BatchDialog):
     """The list of ``TagOutcome`` of a dry run."""
 
     def __init__(self, library, track_ids: list[int], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.library = library
-        self.track_ids = list(track_ids)
-        self.runner = BackgroundRunner(self, max_threads=1)
-        self._run: _RunState | None = None
+        super().__init__(library, track_ids, parent)
         self._preview_for: TagOptions | None = None
         self._pending = 0
         self.setWindowTitle(f"Write tags to {_track_noun(len(self.track_ids))}")
