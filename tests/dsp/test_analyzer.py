@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from moss_music.analysis import AnalysisCancelled, get_analyzer_class
 from moss_music.analysis.dsp import DspAnalyzer
 from moss_music.annotations.jams_io import load_jams, save_jams
+from moss_music.audio import AudioData
 from tests.dsp.synth import song
 
 
@@ -99,3 +101,13 @@ def test_importing_the_dsp_backend_does_not_import_torch():
             "DspAnalyzer().analyze(AudioData(np.zeros(22050, np.float32), 22050), DspAnalyzer.tasks); "
             "assert 'torch' not in sys.modules, 'torch was imported'")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+@pytest.mark.parametrize("seconds", [0.5, 1.0, 2.0])
+def test_short_tones_raise_no_numpy_warnings(analyzer, seconds):
+    # the tempo autocorrelation once divided by zero frames at its longest lag on very short files
+    t = np.arange(int(seconds * analyzer.sample_rate)) / analyzer.sample_rate
+    samples = (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        analyzer.analyze(AudioData(samples, analyzer.sample_rate), DspAnalyzer.tasks)

@@ -97,3 +97,14 @@ def test_slow_ballad_with_eighth_note_hats_is_not_doubled(run, bpm):
 def test_fast_backbeat_is_not_halved(run):
     audio, _ = song([("E", 4), ("A", 4)], bpm=172.0, sections=[("A", 8, 0.9)], melody_seed=2)
     assert run(audio, ["beats"]).tempo.bpm == pytest.approx(172.0, rel=0.04)
+
+
+def test_a_bass_that_moves_with_the_bar_votes_for_beat_one_and_a_walking_bass_does_not():
+    from moss_music.analysis.dsp.beats import BASS_PERIODICITY_MIN, bar_periodicity
+
+    rng = np.random.default_rng(0)
+    with_the_bar = np.tile([2.0, -0.5, -0.5, -0.5], 24) + 0.2 * rng.standard_normal(96)
+    walking = rng.standard_normal(96)
+    assert bar_periodicity(with_the_bar) > BASS_PERIODICITY_MIN + 0.5
+    assert bar_periodicity(walking) < BASS_PERIODICITY_MIN
+    assert bar_periodicity(walking[:8]) == 0.0

@@ -29,8 +29,6 @@ PHASE_SHIFTS = (1 / 3, 1 / 2)
 """Shares of a beat a grid may be moved by: from a straight 'and' (1/2) or a swung one (~2/3) to the beat."""
 PHASE_MARGIN = 1.2
 """Harmonic change half-way between beats must exceed that on them by this factor to move the grid."""
-DOWNBEAT_BASS = 0.0
-"""Weight of the bass chroma in the harmonic-change cue for downbeats: a walking bass changes on every beat."""
 WEIGHTS = {"features": 6.0, "beats": 2.0, "harmony": 2.0, "sections": 1.0, "loudness": 0.2}
 
 
@@ -224,9 +222,8 @@ def _label_bars(grid: beat_mod.BeatGrid, features: Features, treble: np.ndarray,
     if len(grid.times) == 0:
         return
     rows = slice(1, 1 + len(grid.times))
-    chroma = treble[rows] + DOWNBEAT_BASS * bass[rows]
     low_db, loud_db = beat_mod.accents(features, grid.times - beat_mod.LATENCY)
-    evidence = beat_mod.downbeat_evidence(chroma, tonalness[rows], low_db, loud_db)
+    evidence = beat_mod.downbeat_evidence(treble[rows], tonalness[rows], low_db, loud_db, bass[rows])
     steps.tick()
     grid.positions, grid.meter, grid.meter_confidence = beat_mod.label_bars(evidence, steps.tick)
 

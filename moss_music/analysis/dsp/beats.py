@@ -44,6 +44,10 @@ LOW_EMPHASIS = 1.0
 """Extra weight of the low band (kick, bass) in the onset envelope the beat tracker follows."""
 LOW_WEIGHT = 1.0
 """Weight of the low-band autocorrelation in the tempo estimate (the full band counts 1)."""
+BAR_WINDOW = 32
+"""Beats per window in which a cue's repetition with the bar is measured (eight 4/4 bars)."""
+BASS_PERIODICITY_MIN, BASS_PERIODICITY_SPAN = 1.0, 0.5
+"""Bass change votes for the downbeat from no weight at this bar periodicity to full weight SPAN above."""
 MIN_CLARITY = 0.07
 """Below this autocorrelation peak the signal has no beat to speak of (noise, drones, speech)."""
 
@@ -86,7 +90,7 @@ def _autocorrelation(env: np.ndarray, size_max: int) -> np.ndarray:
     spec = scipy.fft.rfft(x.astype(np.float32), size)  # float32: a two-hour envelope's FFT stays small
     spec *= np.conj(spec)
     acf = scipy.fft.irfft(spec, size)[:size_max].astype(np.float64)
-    acf = acf / (n - np.arange(len(acf)))  # unbiased: long lags see fewer frames
+    acf = acf / np.maximum(n - np.arange(len(acf)), 1)  # unbiased: long lags see fewer frames
     return acf / acf[0] if acf[0] > 0 else acf
 
 
@@ -294,17 +298,12 @@ def tempo_curve(times: np.ndarray) -> list[tuple[float, float]]:
     return curve
 
 
-def downbeat_evidence(beat_chroma: np.ndarray, tonalness: np.ndarray, low_db: np.ndarray,
-                      loud_db: np.ndarray) -> np.ndarray:
-    """Per beat: how much it looks like the start of a bar (harmonic change, bass and loudness accents).
+def harmonic_change(beat_chroma: np.ndarray, tonalness: np.ndarray) -> np.ndarray:
+    """Per beat: chroma change from the beats before to the beats after (over DOWNBEAT_SPANS).
 
-    Harmonic change only counts between beats that carry harmony (tonalness): the chroma of a drum hit
-    or a click is noise. Each cue is standardised with a floor on its spread (0.05 in cosine distance,
-    1.5 dB for accents) so a cue that barely varies stays quiet instead of being blown up to unit size.
-    """
+    Change only counts between beats that carry harmony (tonalness): the chroma of a drum hit or a click
+    is noise."""
     n = len(beat_chroma)
-    if n == 0:
-        return np.zeros(0)
     c = beat_chroma / (np.linalg.norm(beat_chroma, axis=1, keepdims=True) + 1e-9)
     change = np.zeros(n)
     for span in DOWNBEAT_SPANS:
@@ -314,8 +313,52 @@ def downbeat_evidence(beat_chroma: np.ndarray, tonalness: np.ndarray, low_db: np
             np.linalg.norm(before, axis=1) * np.linalg.norm(after, axis=1) + 1e-9)
         change += 1.0 - cos
     harmonic = np.clip((tonalness - 0.2) / 0.15, 0.0, 1.0)
-    change *= np.minimum(harmonic, np.concatenate([harmonic[:1], harmonic[:-1]]))
-    return _z(change, 0.05) + 0.5 * _z(low_db, 1.5) + 0.5 * _z(loud_db, 1.5)
+    return change * np.minimum(harmonic, np.concatenate([harmonic[:1], harmonic[:-1]]))
+
+
+def bar_periodicity(cue: np.ndarray) -> float:
+    """How much a per-beat cue repeats with the bar: in windows of BAR_WINDOW beats, the strongest bar
+    position's mean above the other positions' (3/4 or 4/4, in standard deviations), median over windows.
+
+    A walking bass changes on every beat (no periodicity, so it should not vote for the downbeat); a
+    bass that moves with the chords changes on beat 1 (strong periodicity). Windows keep the measure
+    valid when the tracker drops or adds a beat somewhere."""
+    n = len(cue)
+    if n < BAR_WINDOW // 2:
+        return 0.0
+    values = []
+    for start in range(0, max(n - BAR_WINDOW // 2, 1), BAR_WINDOW // 2):
+        w = cue[start: start + BAR_WINDOW]
+        sd = float(w.std())
+        if len(w) < BAR_WINDOW // 2 or sd <= 1e-9:
+            continue
+        best = 0.0
+        for m in METERS:
+            means = np.array([w[p::m].mean() for p in range(m)])
+            top = int(np.argmax(means))
+            best = max(best, float(means[top] - np.delete(means, top).mean()) / sd)
+        values.append(best)
+    return float(np.median(values)) if values else 0.0
+
+
+def downbeat_evidence(beat_chroma: np.ndarray, tonalness: np.ndarray, low_db: np.ndarray,
+                      loud_db: np.ndarray, bass_chroma: np.ndarray | None = None) -> np.ndarray:
+    """Per beat: how much it looks like the start of a bar (harmonic change, bass and loudness accents).
+
+    Each cue is standardised with a floor on its spread (0.05 in cosine distance, 1.5 dB for accents)
+    so a cue that barely varies stays quiet instead of being blown up to unit size. The bass line's own
+    change (``bass_chroma``) votes in proportion to how strongly it repeats with the bar
+    (``bar_periodicity``): a bass that follows the chords marks beat 1, a walking bass says nothing.
+    """
+    n = len(beat_chroma)
+    if n == 0:
+        return np.zeros(0)
+    evidence = _z(harmonic_change(beat_chroma, tonalness), 0.05) + 0.5 * _z(low_db, 1.5) + 0.5 * _z(loud_db, 1.5)
+    if bass_chroma is not None and len(bass_chroma) == n:
+        bass_change = _z(harmonic_change(bass_chroma, tonalness), 0.05)
+        weight = float(np.clip((bar_periodicity(bass_change) - BASS_PERIODICITY_MIN) / BASS_PERIODICITY_SPAN, 0, 1))
+        evidence = evidence + weight * bass_change
+    return evidence
 
 
 def _z(x: np.ndarray, floor: float) -> np.ndarray:
