@@ -6,19 +6,9 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from desktop.player import FakeOutput, Player
+from desktop.player import Player
 from moss_music.annotations.fretboard import guitar_shape
-from tests.desktop.track_helpers import SHORT_FORM, WAIT_MS, add_demo_track, dispose, open_view, play_for
-
-
-@pytest.fixture
-def track_id(library, tmp_path):
-    return add_demo_track(library, tmp_path / "music", SHORT_FORM, bpm=120)
-
-
-@pytest.fixture
-def output():
-    return FakeOutput()
+from tests.desktop.track_helpers import WAIT_MS, add_demo_track, dispose, open_view, play_for
 
 
 @pytest.fixture

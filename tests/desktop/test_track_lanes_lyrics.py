@@ -6,32 +6,16 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from desktop.player import FakeOutput, Player
+from desktop.player import Player
 from moss_music.annotations.lyric_sync import is_timed
 from tests.desktop.track_helpers import (
     FULL_FORM,
-    SHORT_FORM,
     WAIT_MS,
     add_demo_track,
     dispose,
     open_view,
     play_for,
 )
-
-
-@pytest.fixture(autouse=True)
-def no_model_configured(monkeypatch):
-    monkeypatch.delenv("MOSS_MUSIC_MODEL", raising=False)
-
-
-@pytest.fixture
-def track_id(library, tmp_path):
-    return add_demo_track(library, tmp_path / "music", SHORT_FORM, bpm=120)
-
-
-@pytest.fixture
-def output():
-    return FakeOutput()
 
 
 @pytest.fixture

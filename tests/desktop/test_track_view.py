@@ -13,17 +13,6 @@ from desktop.track_view import TrackViewWindow, open_track_view
 from tests.desktop.track_helpers import SHORT_FORM, WAIT_MS, add_demo_track, dispose, open_view, song_plan
 
 
-@pytest.fixture(autouse=True)
-def no_model_configured(monkeypatch):
-    """Tests say when a model is set up; the machine running them may have one in its environment."""
-    monkeypatch.delenv("MOSS_MUSIC_MODEL", raising=False)
-
-
-@pytest.fixture
-def track_id(library, tmp_path):
-    return add_demo_track(library, tmp_path / "music", SHORT_FORM, bpm=120)
-
-
 @pytest.fixture
 def view(qtbot, library, track_id):
     window = open_view(qtbot, library, track_id)
