@@ -23,6 +23,7 @@ from pathlib import Path
 
 from moss_music.demo import DemoSong, write_demo_song
 from moss_music.paths import REPO_ROOT, DataDir
+from worker.states import JobState
 
 SONGS = [("Copper Lanterns", "Ivy Hollow", 92, "A minor", [["A", "minor"], ["F", "major"], ["C", "major"], ["G", "major"]]),
          ("Salt and Static", "The Low Tides", 118, "E minor", [["E", "minor"], ["C", "major"], ["G", "major"], ["D", "major"]]),
@@ -160,14 +161,14 @@ def main(argv: list[str] | None = None) -> int:
 
         def running(ids=frozenset(queued)) -> bool:
             jobs = [job for job in window.queue_panel.model.jobs if job.id in ids]
-            return sum(job.state == "done" for job in jobs) >= 2 and any(job.state == "running" for job in jobs) \
-                and any(job.state == "queued" for job in jobs)
+            states = [job.state for job in jobs]
+            return states.count(JobState.DONE) >= 2 and JobState.RUNNING in states and JobState.QUEUED in states
 
         spin(app, 180, running)
 
         def table_agrees() -> bool:
             # The table re-reads its rows a moment after the queue panel: grab when both show the same job.
-            active = [job for job in window.queue_panel.model.jobs if job.state == "running"]
+            active = [job for job in window.queue_panel.model.jobs if job.state == JobState.RUNNING]
             row = window.model.row_of_track(active[0].track_id) if active else None
             cell = window.model.data(window.model.index(row, COLUMN_INDEX["dsp"])) if row is not None else ""
             return bool(cell) and cell.startswith("⟳")
@@ -175,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         spin(app, 1.0, table_agrees)
         window.grab().save(str(out / f"main_queue{suffix}.png"))
         spin(app, 120, lambda ids=frozenset(queued): all(
-            job.state == "done" for job in window.queue_panel.model.jobs if job.id in ids))
+            job.state == JobState.DONE for job in window.queue_panel.model.jobs if job.id in ids))
     window.resize(1440, 900)
 
     dialog = SettingsDialog(window.settings, data_dir, window.runner, window._folders, window)
