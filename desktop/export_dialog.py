@@ -585,9 +585,10 @@ class TagDialog(_BatchDialog):
                 state = "written" if outcome.written else "unchanged"
             else:
                 state = f"{len(outcome.changes)} change(s)" if outcome.changes else "up to date"
-            item = QTreeWidgetItem([name, state, outcome.error or (outcome.backup and f"backup: {outcome.backup}")
-                                    or ""])
+            remarks = [f"backup: {outcome.backup}"] if outcome.backup else []
+            item = QTreeWidgetItem([name, state, outcome.error or "; ".join(remarks + outcome.notes)])
             item.setToolTip(0, outcome.path)
+            item.setToolTip(2, item.text(2))
             for change in outcome.changes:
                 child = QTreeWidgetItem([change.field, change.old or "(none)", change.new])
                 child.setToolTip(1, change.old)

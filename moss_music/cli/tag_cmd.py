@@ -61,4 +61,6 @@ def run(args: argparse.Namespace, ctx) -> int:
                 print(f"    {change}")
             if outcome.backup:
                 print(f"    backup: {outcome.backup}")
+            for note in outcome.notes:
+                print(f"    note: {note}")
     return EXIT_FAILURES if any(outcome.error for outcome in outcomes) else EXIT_OK

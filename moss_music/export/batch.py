@@ -17,7 +17,7 @@ from typing import Any
 from moss_music.export.base import ExportOptions, IncompleteExport, NothingToExport, TrackInfo
 from moss_music.export.registry import get_writer
 from moss_music.export.safe_write import TagWriteError
-from moss_music.export.tags import TagChange, TagOptions, TagResult, preview_tags, write_tags
+from moss_music.export.tags import TagChange, TagOptions, TagResult, preview_tag_result, write_tags
 from moss_music.library.status import unusable_reason
 
 Progress = Callable[[int, int, str], None]
@@ -169,10 +169,12 @@ class TagOutcome:
     written: bool = False
     backup: str | None = None
     error: str | None = None
+    notes: list[str] = field(default_factory=list)
+    """Nothing failed, but something was left out (untimed lyrics get no synced tag)."""
 
     def to_json(self) -> dict[str, Any]:
         return {"track_id": self.track_id, "path": self.path, "written": self.written, "backup": self.backup,
-                "error": self.error, "changes": [c.__dict__ for c in self.changes]}
+                "error": self.error, "notes": self.notes, "changes": [c.__dict__ for c in self.changes]}
 
 
 def tag_tracks(library, track_ids: Iterable[int], options: TagOptions | None = None, *, dry_run: bool = False,
@@ -199,13 +201,15 @@ def tag_tracks(library, track_ids: Iterable[int], options: TagOptions | None = N
         annotations = library.annotations_for(track_id)
         try:
             if dry_run:
-                outcome.changes = preview_tags(track.path, annotations, options)
+                preview = preview_tag_result(track.path, annotations, options)
+                outcome.changes, outcome.notes = preview.changes, preview.notes
                 continue
             result: TagResult = write_tags(track.path, annotations, options)
         except (TagWriteError, OSError) as error:
             outcome.error = str(error)
             continue
         outcome.changes, outcome.written, outcome.backup = result.changes, result.written, result.backup
+        outcome.notes = result.notes
         if result.written:
             library.record_rewrite(track_id)
     if progress:

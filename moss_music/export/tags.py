@@ -39,8 +39,9 @@ from mutagen.mp4 import MP4FreeForm
 
 from moss_music.annotations import TrackAnnotations
 from moss_music.annotations.keys import KEY_NOTATIONS, key_from_annotation
-from moss_music.annotations.lyric_sync import reading_order, timed_in_order
+from moss_music.annotations.lyric_sync import reading_order, timed_in_order, untimed_count
 from moss_music.annotations.spelling import spell_chord
+from moss_music.export.base import UNTIMED_LYRICS
 from moss_music.export.lyrics import line_text
 from moss_music.export.naming import tempo_bpm
 from moss_music.export.safe_write import TagWriteError, rewrite_safely
@@ -122,9 +123,11 @@ class TagResult:
     changes: list[TagChange] = field(default_factory=list)
     written: bool = False
     backup: str | None = None
+    notes: list[str] = field(default_factory=list)
+    """What the user should know although nothing failed (untimed lyrics left out of SYLT)."""
 
     def to_json(self) -> dict[str, Any]:
-        return {"path": self.path, "written": self.written, "backup": self.backup,
+        return {"path": self.path, "written": self.written, "backup": self.backup, "notes": self.notes,
                 "changes": [{"field": c.field, "old": c.old, "new": c.new} for c in self.changes]}
 
 
@@ -163,6 +166,9 @@ def _ms(seconds: float) -> int:
 
 
 class _Id3Map:
+    writes_synced = True
+    """The only format here with synced (SYLT) frames."""
+
     def __init__(self, options: TagOptions, audio) -> None:
         self.options = options
         self.version = id3_target_version(audio, options)
@@ -254,6 +260,8 @@ def id3_target_version(audio, options: TagOptions) -> int:
 
 
 class _VorbisMap:
+    writes_synced = False
+
     def __init__(self, options: TagOptions, audio=None) -> None:
         self.options = options
 
@@ -303,6 +311,8 @@ class _VorbisMap:
 
 
 class _Mp4Map:
+    writes_synced = False
+
     def __init__(self, options: TagOptions, audio=None) -> None:
         self.options = options
         tags = getattr(audio, "tags", None)
@@ -386,12 +396,28 @@ def _display(value: Value) -> str:
 def preview_tags(path: str | os.PathLike[str], annotations: TrackAnnotations,
                  options: TagOptions | None = None) -> list[TagChange]:
     """The dry run: what would change in this file, field by field; the file is only read."""
+    return preview_tag_result(path, annotations, options).changes
+
+
+def preview_tag_result(path: str | os.PathLike[str], annotations: TrackAnnotations,
+                       options: TagOptions | None = None) -> TagResult:
+    """The dry run with its notes (what a write would leave out); nothing is written."""
     options = options or TagOptions()
     audio = _open(Path(path))
     mapping = _MAPS[type(audio).__name__](options, audio)
     _refuse_invalid_comments(Path(path), audio)
     desired = mapping.desired(tag_values(annotations, options))
-    return _changes(mapping, audio.tags, desired)
+    return TagResult(os.fspath(path), _changes(mapping, audio.tags, desired), notes=_notes(mapping, annotations, options))
+
+
+def _notes(mapping, annotations: TrackAnnotations, options: TagOptions) -> list[str]:
+    """Untimed lyric lines get no made-up SYLT times: say that they were left out, and why."""
+    untimed = untimed_count(annotations.lyrics)
+    if not (mapping.writes_synced and options.synced and options.lyrics and untimed):
+        return []
+    if untimed == len(annotations.lyrics):
+        return [f"no synced lyrics (SYLT): {UNTIMED_LYRICS}"]
+    return [f"synced lyrics (SYLT): {untimed} line(s) left out: {UNTIMED_LYRICS}"]
 
 
 def _refuse_invalid_comments(path: Path, audio) -> None:
@@ -424,7 +450,7 @@ def write_tags(path: str | os.PathLike[str], annotations: TrackAnnotations,
     _refuse_invalid_comments(target, audio)
     desired = mapping.desired(tag_values(annotations, options))
     changes = _changes(mapping, audio.tags, desired)
-    result = TagResult(os.fspath(path), changes)
+    result = TagResult(os.fspath(path), changes, notes=_notes(mapping, annotations, options))
     if not changes:
         return result
     untouched_before = {k: v for k, v in mapping.snapshot(audio.tags).items() if not _is_ours(k, desired)}

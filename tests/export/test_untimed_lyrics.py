@@ -115,3 +115,22 @@ def test_unsynced_tag_reads_untimed_and_a_synced_text_tag_wins(tmp_path):
     assert [(line.start, line.text) for line in lines] == [(1.0, "Line one"), (3.0, "Line two")]
     plain = write_song(tmp_path / "p.flac", seconds=2.0, tags={"lyrics": "la la\nla di da"})
     assert [(line.start, line.end) for line in lyrics_from_tags(plain, 2.0)] == [(0, 0), (0, 0)]
+
+
+def test_tagging_says_untimed_lines_got_no_synced_tag(library, data_dir, tmp_path, capsys):
+    from moss_music.cli import main
+    from moss_music.export import tag_tracks
+
+    mp3 = library.add_file(write_song(tmp_path / "music" / "Words.mp3", seconds=2.0))
+    flac = library.add_file(write_song(tmp_path / "music" / "Words.flac", seconds=2.0))
+    for track in (mp3, flac):
+        library.save_user_layer(track.id, "lyrics", [{"start": 0.0, "end": 0.0, "text": t} for t in WORDS])
+    preview, flac_preview = tag_tracks(library, [mp3.id, flac.id], TagOptions(), dry_run=True)
+    assert preview.notes == [f"no synced lyrics (SYLT): {UNTIMED_LYRICS}"]
+    assert flac_preview.notes == [], "FLAC has no synced-lyrics tag to leave out"
+    written = tag_tracks(library, [mp3.id], TagOptions())[0]
+    assert written.written and written.notes == preview.notes
+    assert ID3(mp3.path).getall("USLT")[0].text == "\n".join(WORDS)
+    capsys.readouterr()
+    assert main(["--home", str(data_dir.root), "tag", "--dry-run", str(mp3.id)]) == 0
+    assert f"note: no synced lyrics (SYLT): {UNTIMED_LYRICS}" in capsys.readouterr().out
