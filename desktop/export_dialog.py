@@ -426,9 +426,9 @@ class ExportDialog(_BatchDialog):
         summary = f"{len(report.by_status('written'))} file(s) written"
         if report.cancelled:
             summary += " before you cancelled"
-        problems = len(report.by_status("failed"))
-        warnings = sum(len(item.warnings) for item in report.items)
-        notes = ([f"{problems} failed"] if problems else []) + ([f"{warnings} warning(s)"] if warnings else [])
+        counts = {"failed": len(report.by_status("failed")), "skipped": len(report.by_status("skipped")),
+                  "warning(s)": sum(len(item.warnings) for item in report.items)}
+        notes = [f"{count} {what}" for what, count in counts.items() if count]
         self.status.setText(summary + (f"; {', '.join(notes)} (see below)" if notes else "."))
         self.finished_export.emit(report)
 

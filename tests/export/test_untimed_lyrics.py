@@ -134,3 +134,18 @@ def test_tagging_says_untimed_lines_got_no_synced_tag(library, data_dir, tmp_pat
     capsys.readouterr()
     assert main(["--home", str(data_dir.root), "tag", "--dry-run", str(mp3.id)]) == 0
     assert f"note: no synced lyrics (SYLT): {UNTIMED_LYRICS}" in capsys.readouterr().out
+
+
+def test_export_dialog_counts_and_explains_the_skipped_formats(qtbot, library, analysed_track, tmp_path):
+    from desktop.export_dialog import ExportDialog
+
+    library.save_user_layer(analysed_track.id, "lyrics", [{"start": 0.0, "end": 0.0, "text": t} for t in WORDS])
+    dialog = ExportDialog(library, [analysed_track.id])
+    qtbot.addWidget(dialog)
+    dialog.folder_edit.setText(str(tmp_path / "out"))
+    dialog.set_formats(["lrc", "srt", "chordpro"])
+    with qtbot.waitSignal(dialog.finished_export, timeout=60_000):
+        dialog.export_button.click()
+    assert dialog.status.text().startswith("1 file(s) written; 2 skipped")
+    assert f"skipped: Synced lyrics (LRC): {UNTIMED_LYRICS}" in dialog.results.toPlainText()
+    dialog.runner.wait_idle()
