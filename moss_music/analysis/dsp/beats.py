@@ -27,7 +27,7 @@ LATENCY = 0.005
 """Seconds added to flux-peak beat times: measured offsets were -14 ms on clicks, -7 ms on a synthetic
 band and -1 ms on FluidSynth renders, so a small compromise."""
 METERS = (4, 3)
-DOWNBEAT_SPANS = (1, 2)
+DOWNBEAT_SPANS = (1, 2, 4)
 """Beats before/after compared for harmonic change: 4 compares whole bars, which tells beat 1 from beat 3
 when chords change every two beats."""
 WEAK_BEAT_RATIO = 0.4
