@@ -165,12 +165,30 @@ def _ms(seconds: float) -> int:
 # -- mapping onto the three tag formats -----------------------------------------------------
 
 
-class _Id3Map:
+class _TagMap:
+    """One tag format's field names and how to read, write and save them; the defaults most formats share."""
+
+    writes_synced = False
+    """Whether the format has synced (SYLT) lyric frames."""
+
+    def __init__(self, options: TagOptions, audio=None) -> None:
+        self.options = options
+
+    def open_options(self) -> dict[str, Any]:
+        """Extra arguments for loading the copy that is edited."""
+        return {}
+
+    @staticmethod
+    def save(audio) -> None:
+        audio.save()
+
+
+class _Id3Map(_TagMap):
     writes_synced = True
     """The only format here with synced (SYLT) frames."""
 
     def __init__(self, options: TagOptions, audio) -> None:
-        self.options = options
+        super().__init__(options)
         self.version = id3_target_version(audio, options)
         lang = options.language
         self.uslt, self.comm = f"USLT::{lang}", f"COMM::{lang}"
@@ -259,16 +277,7 @@ def id3_target_version(audio, options: TagOptions) -> int:
     return 3 if version is not None and tuple(version[:2]) == (2, 3) else 4
 
 
-class _VorbisMap:
-    writes_synced = False
-
-    def __init__(self, options: TagOptions, audio=None) -> None:
-        self.options = options
-
-    @staticmethod
-    def open_options() -> dict[str, Any]:
-        return {}
-
+class _VorbisMap(_TagMap):
     def desired(self, values: TagValues) -> dict[str, Value]:
         result: dict[str, Value] = {}
         if values.key:
@@ -305,23 +314,13 @@ class _VorbisMap:
             result.setdefault(key.upper(), []).append(value)
         return {key: repr(values) for key, values in result.items()}
 
-    @staticmethod
-    def save(audio) -> None:
-        audio.save()
 
-
-class _Mp4Map:
-    writes_synced = False
-
+class _Mp4Map(_TagMap):
     def __init__(self, options: TagOptions, audio=None) -> None:
-        self.options = options
+        super().__init__(options)
         tags = getattr(audio, "tags", None)
         # kid3 (TagLib) reads and writes the key as '…:INITIALKEY'; keep such an atom in agreement with ours.
         self.kid3_key = tags is not None and ITUNES + "INITIALKEY" in tags
-
-    @staticmethod
-    def open_options() -> dict[str, Any]:
-        return {}
 
     def desired(self, values: TagValues) -> dict[str, Value]:
         result: dict[str, Value] = {}
@@ -360,10 +359,6 @@ class _Mp4Map:
     @staticmethod
     def snapshot(tags) -> dict[str, str]:
         return {key: repr(value) for key, value in (tags.items() if tags is not None else [])}
-
-    @staticmethod
-    def save(audio) -> None:
-        audio.save()
 
 
 _MAPS = {"MP3": _Id3Map, "WAVE": _Id3Map, "AIFF": _Id3Map, "FLAC": _VorbisMap, "OggVorbis": _VorbisMap,
