@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from moss_music.analysis import register_backend
+from moss_music.analysis.registry import _REGISTRY
 from moss_music.processes import pid_alive as process_alive  # noqa: F401 - for the tests
 from tests.audio_fixtures import write_song
 from tests.worker.rms_backend import BACKEND_NAME, ENV_VALUE, TARGET
@@ -15,11 +16,20 @@ from worker.settings import EXTRA_BACKENDS_ENV
 
 
 @pytest.fixture
-def rms_backend(monkeypatch) -> str:
-    """The test analyzer, known here and (through the environment) in consumer subprocesses."""
+def rms_backend(monkeypatch) -> Iterator[str]:
+    """The test analyzer, known here and (through the environment) in consumer subprocesses.
+
+    Unregistered afterwards: a later test in the same process (the desktop's backend menus) sees only the
+    real backends.
+    """
+    previous = _REGISTRY.get(BACKEND_NAME)
     register_backend(BACKEND_NAME, TARGET)
     monkeypatch.setenv(EXTRA_BACKENDS_ENV, ENV_VALUE)
-    return BACKEND_NAME
+    yield BACKEND_NAME
+    if previous is None:
+        _REGISTRY.pop(BACKEND_NAME, None)
+    else:
+        _REGISTRY[BACKEND_NAME] = previous
 
 
 @pytest.fixture
