@@ -378,7 +378,7 @@ def label_bars(evidence: np.ndarray, tick=None) -> tuple[np.ndarray, int, float]
             if m2 == m and p2 == p % m + 1:
                 trans[i, j] = 1.0
             elif m2 == m:
-                trans[i, j] = 2e-3  # a lost or added beat shifts the bar phase
+                trans[i, j] = 1e-4  # a lost or added beat shifts the bar phase (rarely: 2e-3 let noise flip it)
             elif p2 == 1:
                 trans[i, j] = 1e-5
     trans /= trans.sum(axis=1, keepdims=True)
