@@ -179,3 +179,25 @@ def song(progression: list[tuple[str, int]], bpm: float = 100.0, *, meter: int =
         truth.sections.append((sec_start, sec_start + sec_beats * period, sec_label))
         beat_index += sec_beats
     return normalise(out), truth
+
+
+def arpeggio_ballad(bpm: float, *, bars: int = 16, seed: int = 0) -> np.ndarray:
+    """Solo piano ballad: a held bass note per bar, 8th-note arpeggios of the chord, a melody on the beats.
+
+    No drums and one chord a bar: every periodicity cue taps the 8th notes, twice the tempo people count."""
+    rng = np.random.default_rng(seed)
+    beat = 60.0 / bpm
+    progression = ["C", "A:min", "F", "G"]
+    out = np.zeros(int((bars * 4 * beat + 2.0) * SR))
+    for bar in range(bars):
+        notes, bass = chord_notes(progression[bar % 4])
+        start = 0.5 + bar * 4 * beat
+        place(out, tone(midi_to_hz(bass), 4 * beat, decay=3.0), start, gain=0.5)
+        pattern = [bass + 7, *notes, notes[-1] + 12, *notes[::-1][:2]]
+        for k in range(1, 8):
+            place(out, tone(midi_to_hz(pattern[k % len(pattern)]), 1.2 * beat, decay=1.0), start + k * beat / 2,
+                  gain=0.25 * (1 + 0.1 * rng.standard_normal()))
+        for b in range(4):
+            note = notes[int(rng.integers(len(notes)))] + 12
+            place(out, tone(midi_to_hz(note), 0.9 * beat, decay=1.2), start + b * beat, gain=0.35)
+    return normalise(out)

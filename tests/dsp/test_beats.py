@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import soxr
 
-from tests.dsp.synth import SR, click_track, song
+from tests.dsp.synth import SR, arpeggio_ballad, click_track, song
 
 
 @pytest.mark.parametrize("bpm", [72.0, 100.0, 128.0, 160.0])
@@ -108,3 +108,11 @@ def test_a_bass_that_moves_with_the_bar_votes_for_beat_one_and_a_walking_bass_do
     assert bar_periodicity(with_the_bar) > BASS_PERIODICITY_MIN + 0.5
     assert bar_periodicity(walking) < BASS_PERIODICITY_MIN
     assert bar_periodicity(walking[:8]) == 0.0
+
+
+@pytest.mark.parametrize("bpm", [58.0, 66.0, 74.0])
+def test_piano_ballad_with_eighth_note_arpeggios_is_counted_in_quarters(run, bpm):
+    # the arpeggio 8ths carry every periodicity cue; one chord a bar and no drums say they are subdivisions
+    result = run(arpeggio_ballad(bpm), ["beats"])
+    assert result.tempo.bpm == pytest.approx(bpm, rel=0.04)
+    assert result.tempo.runner_up_bpm == pytest.approx(2 * bpm, rel=0.04)

@@ -126,7 +126,13 @@ def _beat_grid(features: Features, steps: Steps, tuning: float) -> beat_mod.Beat
     if len(frames) > 1:
         bpm = 60 * FRAME_RATE / np.median(np.diff(frames))
     accent_factor, mid_ratio = beat_mod.metrical_level(env, frames, bpm)
-    choice = octave.choose(bpm, accent_factor, mid_ratio)
+    subdivided = False
+    if accent_factor <= 1.0 and bpm >= octave.SUBDIVISION_MIN_BPM:
+        alternation, variation = beat_mod.low_pattern(features, frames)
+        subdivided = (alternation < octave.SUBDIVISION_ALTERNATION_MAX
+                      and variation > octave.SUBDIVISION_VARIATION_MIN
+                      and _short_chord_share(frames, features, tuning, steps) < octave.SUBDIVISION_SHORT_MAX)
+    choice = octave.choose(bpm, accent_factor, mid_ratio, subdivided)
     if choice.factor == 0.5:
         treble, bass, _ = _beat_chroma(features, frames / FRAME_RATE + beat_mod.LATENCY, tuning)
         frames = _half(frames, features, treble, bass)
@@ -146,6 +152,27 @@ def _beat_grid(features: Features, steps: Steps, tuning: float) -> beat_mod.Beat
     grid.runner_up = (final * choice.runner_up / choice.factor, confidence * choice.runner_up_confidence) \
         if choice.runner_up != choice.factor else None
     return grid
+
+
+def _short_chord_share(frames: np.ndarray, features: Features, tuning: float, steps: Steps) -> float:
+    """Share of chords lasting at most two beats of a candidate grid (neutral decoding: no key, no bars).
+
+    At the level a musician counts, pop harmony changes every two or four beats; on a grid of
+    subdivisions (8th-note arpeggios tracked as beats) the same chords last four to sixteen 'beats'
+    and almost none lasts two."""
+    treble, bass, tonal = _beat_chroma(features, frames / FRAME_RATE + beat_mod.LATENCY, tuning)
+    if len(treble) < 16 or tonal.mean() < 0.5:
+        return 1.0
+    path = chord_mod.decode(treble, bass, tonal, np.full(len(treble), 2), None, steps)
+    lengths, run = [], 0
+    for i, state in enumerate(path):
+        run += 1
+        if i + 1 == len(path) or path[i + 1] != state:
+            if chord_mod.STATES[state].root is not None:
+                lengths.append(run)
+            run = 0
+    inner = np.asarray(lengths[1:-1] if len(lengths) > 2 else lengths)
+    return float(np.mean(inner <= 2)) if len(inner) else 1.0
 
 
 def _beat_chroma(features: Features, times: np.ndarray, tuning: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

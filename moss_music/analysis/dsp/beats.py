@@ -244,6 +244,23 @@ def metrical_level(env: np.ndarray, frames: np.ndarray, bpm: float) -> tuple[flo
     return 1.0, mid_ratio
 
 
+def low_pattern(features: Features, frames: np.ndarray) -> tuple[float, float]:
+    """(alternation, variation) of the low band (kick, bass notes) on the beats of a grid.
+
+    Alternation: the weaker of even and odd beats relative to the stronger (1: a kick or bass note on
+    every beat, as in four-on-the-floor; lower: low notes every other beat or less). Variation: the
+    coefficient of variation across beats (a drum pattern or a busy bass hits every beat alike, ~0.45;
+    a ballad's one bass note per chord on a grid of 8th notes, 0.55-0.8)."""
+    if len(frames) < 8:
+        return 1.0, 0.0
+    low = _accent(features.onset_low, frames)
+    mean = float(low.mean())
+    if mean <= 0:
+        return 1.0, 0.0
+    even, odd = low[0::2].mean(), low[1::2].mean()
+    return float(min(even, odd) / max(even, odd)), float(low.std() / mean)
+
+
 def _accent(env: np.ndarray, frames: np.ndarray) -> np.ndarray:
     return np.array([env[max(0, f - 3): f + 4].sum() for f in frames])
 

@@ -3,9 +3,11 @@
 An onset envelope repeats at the beat, at its double (8th-note arpeggios, strums, hi-hats) and at its half
 (a backbeat at 170 BPM); autocorrelation alone cannot choose. The levels are scored by the *tempo prior*
 (people count most songs between ~70 and ~140 BPM) and by accent patterns (weak off-beats say 'halve', a
-strong backbeat half-way between beats says 'double'). Harmonic rhythm (chords last two to four counted
-beats) was tried as a third cue and left out: on the development set the chord lengths measured at the
-tracked level overlap between correctly counted songs and piano ballads counted twice too fast.
+strong backbeat half-way between beats says 'double'). Harmonic rhythm is a third cue, for fast tracked
+levels only: when almost no chord lasts two tracked beats and the low band does not hit every beat alike,
+the tracked beats are taken as subdivisions (ballads with 8th-note arpeggios). Chord length alone overlaps
+between ballads counted twice too fast and songs with one chord a bar; the low-band checks (no even
+four-on-the-floor, no drum/bass pattern on every beat) and the tempo floor keep band songs out.
 """
 
 from __future__ import annotations
@@ -19,6 +21,16 @@ PRIOR_WIDTH = 1.0
 """Octaves: a tempo one octave from PRIOR_BPM loses 1.0 in score."""
 ACCENT_WEIGHT = 0.6
 MIN_BPM, MAX_BPM = 50.0, 200.0
+SUBDIVISION_MIN_BPM = 110.0
+"""Tracked tempi from here up are checked for being subdivisions of a slower count (harmonic rhythm)."""
+SUBDIVISION_SHORT_MAX = 0.2
+"""At most this share of chords may last two tracked beats or less for the grid to look like subdivisions."""
+SUBDIVISION_ALTERNATION_MAX = 0.9
+"""...and the low band must not hit every tracked beat alike (a four-on-the-floor kick is the count)..."""
+SUBDIVISION_VARIATION_MIN = 0.5
+"""...nor follow a drum pattern or a busy bass line (low-band coefficient of variation across beats)."""
+SUBDIVISION_WEIGHT = 1.5
+"""Outweighs the accents' vote for the tracked level (0.6) and the prior at 110 BPM (halving costs ~0.7)."""
 
 
 @dataclass(frozen=True)
@@ -31,9 +43,11 @@ class OctaveChoice:
     runner_up_confidence: float
 
 
-def choose(bpm: float, accent_factor: float, mid_ratio: float) -> OctaveChoice:
+def choose(bpm: float, accent_factor: float, mid_ratio: float, subdivided: bool = False) -> OctaveChoice:
     """Score the tracked level, its half and its double; ``accent_factor`` is what accents alone said
-    (0.5, 1 or 2 relative to ``bpm``), ``mid_ratio`` the strength half-way between beats relative to on them."""
+    (0.5, 1 or 2 relative to ``bpm``), ``mid_ratio`` the strength half-way between beats relative to on them,
+    ``subdivided`` whether the harmonic rhythm says the tracked beats are subdivisions (chords lasting four
+    to sixteen of them, hardly ever two, and no low-band hit on every one: 8th-note arpeggios of a ballad)."""
     scores: dict[float, float] = {}
     for factor in (0.5, 1.0, 2.0):
         level = bpm * factor
@@ -42,6 +56,8 @@ def choose(bpm: float, accent_factor: float, mid_ratio: float) -> OctaveChoice:
         s = -(np.log2(level / PRIOR_BPM) / PRIOR_WIDTH) ** 2
         if factor == accent_factor:
             s += ACCENT_WEIGHT
+        if factor == 0.5 and subdivided:
+            s += SUBDIVISION_WEIGHT
         if factor == 2.0:
             s += ACCENT_WEIGHT * float(np.clip((mid_ratio - 0.5) / 0.4, -1, 1))
         scores[factor] = float(s)
