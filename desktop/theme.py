@@ -1,7 +1,7 @@
 """One dark theme for the whole app: a Fusion palette for native controls plus ``style.qss`` for the rest.
 
-Colours are named once here so models (row colours), the stylesheet and the track view
-(``desktop.track_view.theme`` names its roles for these colours) agree.
+Colours are named once here so models (row colors), the stylesheet and the track view
+(``desktop.track_view.theme`` names its roles for these colors) agree.
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def apply_theme(app: QApplication) -> None:
 
 
 def stylesheet() -> str:
-    """``style.qss`` with ``@name`` colour placeholders filled in (longest names first)."""
+    """``style.qss`` with ``@name`` color placeholders filled in (longest names first)."""
     text = STYLE_FILE.read_text(encoding="utf-8").replace("@icons", ICONS_DIR.as_posix())
     for name in sorted(COLORS, key=len, reverse=True):
         text = text.replace(f"@{name}", COLORS[name])

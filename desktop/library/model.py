@@ -11,7 +11,7 @@ ids pass through SQLite's sorter), rows are then read by id — a jump deep into
 sorted 100,000-row table costs one id-window query, and the next 50 pages none.
 
 ``data`` is called about seven times per visible cell on every repaint, from
-C++ into Python; it answers from text and colours prepared off the UI thread and
+C++ into Python; it answers from text and colors prepared off the UI thread and
 returns at once for roles the table does not use.
 """
 
@@ -53,7 +53,7 @@ VisibleRange = Callable[[], tuple[int, int]]
 
 
 def decorate(rows: list[TrackRow]) -> list[TrackRow]:
-    """Prepare each row's cell texts and colours (runs on the pool thread)."""
+    """Prepare each row's cell texts and colors (runs on the pool thread)."""
     for row in rows:
         row.cells = tuple(display_text(column, row) for column in COLUMNS)
         muted = MUTED if row.status != "ok" else None

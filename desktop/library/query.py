@@ -91,7 +91,7 @@ class TrackRow:
     cells: tuple = ()
     """Display text per table column, prepared off the UI thread (painting asks for it many times)."""
     colors: tuple = ()
-    """Text colour per table column (None = the theme's)."""
+    """Text color per table column (None = the theme's)."""
 
 
 def _nocase(column):

@@ -40,7 +40,7 @@ def _heading(text: str) -> QLabel:
 
 
 class DetailsPanel(QFrame):
-    askRequested = Signal(str)
+    ask_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -227,7 +227,7 @@ class DetailsPanel(QFrame):
             self.question.setFocus(Qt.FocusReason.OtherFocusReason)
             return
         self.question.clear()
-        self.askRequested.emit(question)
+        self.ask_requested.emit(question)
 
     def show_pending(self, question: str, status: str) -> None:
         self._asked = [entry for entry in self._asked if entry[0] != question]

@@ -52,10 +52,10 @@ class TapTempo:
 
 
 class EditPanel(QFrame):
-    shiftRequested = Signal(float)
-    tempoRequested = Signal(float)
-    downbeatRequested = Signal()
-    revertRequested = Signal(object)
+    shift_requested = Signal(float)
+    tempo_requested = Signal(float)
+    downbeat_requested = Signal()
+    revert_requested = Signal(object)
     """A layer name, or None for every edited layer."""
 
     def __init__(self, stack: QUndoStack | None = None, parent: QWidget | None = None) -> None:
@@ -102,20 +102,20 @@ class EditPanel(QFrame):
         self.shift_ms.setSingleStep(10)
         self.shift_ms.setSuffix(" ms")
         shift = QPushButton("Shift grid")
-        shift.clicked.connect(lambda: self.shiftRequested.emit(self.shift_ms.value() / 1000))
+        shift.clicked.connect(lambda: self.shift_requested.emit(self.shift_ms.value() / 1000))
         self.bpm = QDoubleSpinBox()
         self.bpm.setRange(20.0, 300.0)
         self.bpm.setDecimals(2)
         self.bpm.setSuffix(" BPM")
         set_tempo = QPushButton("Set tempo")
-        set_tempo.clicked.connect(lambda: self.tempoRequested.emit(self.bpm.value()))
+        set_tempo.clicked.connect(lambda: self.tempo_requested.emit(self.bpm.value()))
         self.tap_button = QPushButton("Tap")
         self.tap_button.setToolTip("Tap along with the beat (T); the tempo appears after three taps")
         self.tap_button.clicked.connect(self.tap)
         self.tap_label = QLabel("")
         self.tap_label.setProperty("muted", True)
         downbeat = QPushButton("Downbeat at playhead")
-        downbeat.clicked.connect(self.downbeatRequested)
+        downbeat.clicked.connect(self.downbeat_requested)
         # Two rows, so the tab fits under the lanes in a 720-pixel-high window.
         grid.addWidget(self.shift_ms, 0, 0)
         grid.addWidget(shift, 0, 1)
@@ -186,4 +186,4 @@ class EditPanel(QFrame):
             self.bpm.setValue(bpm)
 
     def _revert(self) -> None:
-        self.revertRequested.emit(self.revert_layer.currentData())
+        self.revert_requested.emit(self.revert_layer.currentData())

@@ -43,7 +43,7 @@ class SetLayer(QUndoCommand):
 
 class EditSession(QObject):
     changed = Signal(str)
-    saveFailed = Signal(str)
+    save_failed = Signal(str)
 
     def __init__(self, library: Library, doc: TrackDocument, parent=None) -> None:
         super().__init__(parent)
@@ -87,7 +87,7 @@ class EditSession(QObject):
     def _saved(self, future: Future) -> None:
         error = future.exception()
         if error is not None:
-            self.saveFailed.emit(f"Could not save the edit: {error}")
+            self.save_failed.emit(f"Could not save the edit: {error}")
 
     def flush(self, timeout: float = 10.0) -> None:
         """Wait until every edit so far is in the database."""

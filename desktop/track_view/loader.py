@@ -87,11 +87,11 @@ def backend_summaries(library: Library, track_id: int) -> list[BackendSummary]:
 
 
 class TrackLoader(GuardedEmitter, QObject):
-    documentReady = Signal(object)
-    documentFailed = Signal(str)
-    peaksReady = Signal(object)
-    peaksFailed = Signal(str)
-    backendsReady = Signal(object)
+    document_ready = Signal(object)
+    document_failed = Signal(str)
+    peaks_ready = Signal(object)
+    peaks_failed = Signal(str)
+    backends_ready = Signal(object)
     """The per-backend summaries, read after the lanes are up (they cost a parse per backend)."""
 
     def __init__(self, library: Library, track_id: int, data_dir: DataDir, parent=None) -> None:
@@ -116,9 +116,9 @@ class TrackLoader(GuardedEmitter, QObject):
         try:
             doc = build_document(self.library, self.track_id, with_backends)
         except Exception as error:  # noqa: BLE001 - shown in the view instead of crashing it
-            self.emit_safely("documentFailed", str(error))
+            self.emit_safely("document_failed", str(error))
             return None
-        self.emit_safely("documentReady", doc)
+        self.emit_safely("document_ready", doc)
         return doc
 
     def _load(self) -> None:
@@ -132,7 +132,7 @@ class TrackLoader(GuardedEmitter, QObject):
         Python, and run at the same time it would hold the interpreter the first paint is waiting for."""
         def work() -> None:
             try:
-                self.emit_safely("backendsReady", backend_summaries(self.library, self.track_id))
+                self.emit_safely("backends_ready", backend_summaries(self.library, self.track_id))
             except Exception:  # noqa: BLE001 - the table stays empty; the lanes matter more
                 pass
 
@@ -143,17 +143,17 @@ class TrackLoader(GuardedEmitter, QObject):
     def _load_peaks(self) -> None:
         track = self.library.get_track(self.track_id)
         if track is None or not track.content_hash:
-            self.emit_safely("peaksFailed", "No waveform: the file has not been scanned successfully.")
+            self.emit_safely("peaks_failed", "No waveform: the file has not been scanned successfully.")
             return
         try:
             pyramid = cached_peaks(track.path, track.content_hash, self.data_dir.peaks_dir)
         except AudioError as error:
-            self.emit_safely("peaksFailed", f"No waveform: {error.reason} ({track.path})")
+            self.emit_safely("peaks_failed", f"No waveform: {error.reason} ({track.path})")
             return
         except Exception as error:  # noqa: BLE001
-            self.emit_safely("peaksFailed", f"No waveform: {error}")
+            self.emit_safely("peaks_failed", f"No waveform: {error}")
             return
-        self.emit_safely("peaksReady", pyramid)
+        self.emit_safely("peaks_ready", pyramid)
 
     def wait(self, timeout: float = 10.0) -> None:
         for thread in list(self.threads):

@@ -35,15 +35,15 @@ NUDGE_S = 0.05
 
 
 class LyricSyncPanel(QFrame):
-    startRequested = Signal()
+    start_requested = Signal()
     """The user starts syncing: the window rewinds and plays."""
-    tapRequested = Signal()
+    tap_requested = Signal()
     """Tap at the playback position (the window knows it)."""
     applied = Signal(object)
     """The timed lines (list[LyricLine]) to save."""
-    previewChanged = Signal(object)
+    preview_changed = Signal(object)
     """The lines as timed so far (list[LyricLine]) while syncing, or the document's again afterwards."""
-    importRequested = Signal(bool)
+    import_requested = Signal(bool)
     """True: from a file; False: from the audio file's tags."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -80,7 +80,7 @@ class LyricSyncPanel(QFrame):
         self.word_mode = QCheckBox("Word by word")
         self.word_mode.setToolTip("Tap every word instead of every line (karaoke timing)")
         self.tap_button = QPushButton("Tap (Space)")
-        self.tap_button.clicked.connect(self.tapRequested)
+        self.tap_button.clicked.connect(self.tap_requested)
         self.earlier = QPushButton("−50 ms (,)")
         self.earlier.clicked.connect(lambda: self.nudge(-NUDGE_S))
         self.later = QPushButton("+50 ms (.)")
@@ -102,10 +102,10 @@ class LyricSyncPanel(QFrame):
         imports = QHBoxLayout()
         from_file = QPushButton("Import lyrics file…")
         from_file.setToolTip("A .lrc, .srt, .vtt or plain .txt file (plain text stays untimed until you sync it)")
-        from_file.clicked.connect(lambda: self.importRequested.emit(True))
+        from_file.clicked.connect(lambda: self.import_requested.emit(True))
         from_tags = QPushButton("From file tags")
         from_tags.setToolTip("Lyrics stored in the audio file's tags (USLT/SYLT, LYRICS, ©lyr)")
-        from_tags.clicked.connect(lambda: self.importRequested.emit(False))
+        from_tags.clicked.connect(lambda: self.import_requested.emit(False))
         imports.addWidget(from_file)
         imports.addWidget(from_tags)
         imports.addStretch(1)
@@ -130,7 +130,7 @@ class LyricSyncPanel(QFrame):
             return
         self.sync = TapSync.for_lines(self.doc.annotations.lyrics, self.word_mode.isChecked(), self.doc.duration)
         self._show()
-        self.startRequested.emit()
+        self.start_requested.emit()
 
     def tap(self, t: float) -> None:
         if self.sync is not None and self.sync.tap(t):
@@ -178,7 +178,7 @@ class LyricSyncPanel(QFrame):
         self.word_mode.setEnabled(not syncing)
         lines = self._lines_now()
         if self.doc is not None:
-            self.previewChanged.emit(lines)
+            self.preview_changed.emit(lines)
         self.lines.clear()
         current = self.sync.current_line if syncing else -1
         for i, line in enumerate(lines):

@@ -47,7 +47,7 @@ class LyricsMixin:
                 message = "" if lines else "the file's tags hold no lyrics"
             except (OSError, ValueError) as error:
                 lines, message = [], str(error) or type(error).__name__
-            self._from_thread("lyricsRead", lines, message, source)
+            self._from_thread("lyrics_read", lines, message, source)
 
         threading.Thread(target=work, name="track-view-lyrics", daemon=True).start()
 

@@ -44,12 +44,12 @@ class _ChordText(_Text):
     """A chord name in a box of fixed width: a long name ('F#m7b5/C#') gets a smaller font, never a wider box,
     so nothing beside it moves when the chord changes."""
 
-    def __init__(self, width: int, largest: int, smallest: int, weight: QFont.Weight, colour: str) -> None:
+    def __init__(self, width: int, largest: int, smallest: int, weight: QFont.Weight, color: str) -> None:
         super().__init__("–")
         self.setFixedWidth(width)
         self._sizes = range(largest, smallest - 1, -2)
         self._weight = weight
-        self._colour = colour
+        self._color = color
         self._size = 0
         self._fit("–")
 
@@ -64,7 +64,7 @@ class _ChordText(_Text):
         if size != self._size:  # the window's style sheet sets fonts, so the size goes through one too
             self._size = size
             weight = 700 if self._weight >= QFont.Weight.Bold else 600
-            self.setStyleSheet(f"font-size: {size}px; font-weight: {weight}; color: {self._colour};")
+            self.setStyleSheet(f"font-size: {size}px; font-weight: {weight}; color: {self._color};")
 
     @property
     def pixel_size(self) -> int:
@@ -77,12 +77,12 @@ class _ChordText(_Text):
 
 
 class PracticePanel(QFrame):
-    speedChanged = Signal(float)
-    transposeChanged = Signal(int)
-    capoChanged = Signal(int)
-    spellingChanged = Signal(object)
-    metronomeToggled = Signal(bool)
-    countInChanged = Signal(int)
+    speed_changed = Signal(float)
+    transpose_changed = Signal(int)
+    capo_changed = Signal(int)
+    spelling_changed = Signal(object)
+    metronome_toggled = Signal(bool)
+    count_in_changed = Signal(int)
     """Bars of count-in (0 = none)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -163,28 +163,28 @@ class PracticePanel(QFrame):
         self.speed_label = QLabel("Speed 100 %")
         self.speed_label.setMinimumWidth(90)
         self.speed.valueChanged.connect(lambda v: self.speed_label.setText(f"Speed {v} %"))
-        self.speed.sliderReleased.connect(lambda: self.speedChanged.emit(self.speed.value() / 100))
+        self.speed.sliderReleased.connect(lambda: self.speed_changed.emit(self.speed.value() / 100))
         self.speed.valueChanged.connect(self._speed_keyed)
         self.transpose = QSpinBox()
         self.transpose.setRange(-MAX_TRANSPOSE, MAX_TRANSPOSE)
         self.transpose.setPrefix("Transpose ")
         self.transpose.setSuffix(" st")
-        self.transpose.valueChanged.connect(self.transposeChanged)
+        self.transpose.valueChanged.connect(self.transpose_changed)
         self.capo = QSpinBox()
         self.capo.setRange(0, 11)
         self.capo.setPrefix("Capo ")
         self.capo.setSpecialValueText("No capo")
-        self.capo.valueChanged.connect(self.capoChanged)
+        self.capo.valueChanged.connect(self.capo_changed)
         self.spelling = QComboBox()
         for text, value in SPELLINGS:
             self.spelling.addItem(text, value)
-        self.spelling.currentIndexChanged.connect(lambda i: self.spellingChanged.emit(SPELLINGS[i][1]))
+        self.spelling.currentIndexChanged.connect(lambda i: self.spelling_changed.emit(SPELLINGS[i][1]))
         self.metronome = QCheckBox("Metronome")
-        self.metronome.toggled.connect(self.metronomeToggled)
+        self.metronome.toggled.connect(self.metronome_toggled)
         self.count_in = QComboBox()
         for text, value in COUNT_INS:
             self.count_in.addItem(text, value)
-        self.count_in.currentIndexChanged.connect(lambda i: self.countInChanged.emit(COUNT_INS[i][1]))
+        self.count_in.currentIndexChanged.connect(lambda i: self.count_in_changed.emit(COUNT_INS[i][1]))
         for widget in (self.speed_label, self.speed, self.transpose, self.capo, self.spelling, self.metronome,
                        self.count_in):
             row.addWidget(widget)
@@ -193,7 +193,7 @@ class PracticePanel(QFrame):
 
     def _speed_keyed(self, value: int) -> None:
         if not self.speed.isSliderDown():
-            self.speedChanged.emit(value / 100)
+            self.speed_changed.emit(value / 100)
 
     # -- display ---------------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""The track view's dark look: one palette, colours per section function and per chord root."""
+"""The track view's dark look: one palette, colors per section function and per chord root."""
 
 from __future__ import annotations
 
@@ -39,19 +39,19 @@ SECTION_COLOURS = {
     "other": "#607d8b",
 }
 
-# Circle of fifths around the hue wheel: related keys get related colours.
+# Circle of fifths around the hue wheel: related keys get related colors.
 _FIFTHS_ORDER = [0, 7, 2, 9, 4, 11, 6, 1, 8, 3, 10, 5]
 FUNCTION_COLOURS = {"tonic": "#26a69a", "subdominant": "#5c8df6", "dominant": "#ef6c57", "other": "#8e7cc3"}
 
 
-def root_colour(pitch_class: int | None) -> QColor:
+def root_color(pitch_class: int | None) -> QColor:
     if pitch_class is None:
         return QColor("#3a3f4b")
     hue = _FIFTHS_ORDER.index(pitch_class % 12) / 12.0
     return QColor.fromHslF(hue, 0.45, 0.42)
 
 
-def function_colour(root: int | None, key_tonic: int | None, minor: bool) -> QColor:
+def function_color(root: int | None, key_tonic: int | None, minor: bool) -> QColor:
     """Harmonic function of a chord root relative to the key: tonic, subdominant or dominant family."""
     if root is None or key_tonic is None:
         return QColor("#3a3f4b")
@@ -63,7 +63,7 @@ def function_colour(root: int | None, key_tonic: int | None, minor: bool) -> QCo
     return QColor(FUNCTION_COLOURS[family])
 
 
-def section_colour(function: str) -> QColor:
+def section_color(function: str) -> QColor:
     return QColor(SECTION_COLOURS.get(function, SECTION_COLOURS["other"]))
 
 

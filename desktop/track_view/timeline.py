@@ -53,7 +53,7 @@ class TimeViewBox(pg.ViewBox):
 
     clicked = Signal(float)
     doubleClicked = Signal(str, float)
-    contextRequested = Signal(str, float, QPoint)
+    context_requested = Signal(str, float, QPoint)
     """Double-click and context signals carry the lane kind, so one slot serves every lane."""
 
     def __init__(self, kind: str = "") -> None:
@@ -74,7 +74,7 @@ class TimeViewBox(pg.ViewBox):
                 self.clicked.emit(t)
         elif ev.button() == Qt.MouseButton.RightButton:
             ev.accept()
-            self.contextRequested.emit(self.kind, t, ev.screenPos().toPoint())
+            self.context_requested.emit(self.kind, t, ev.screenPos().toPoint())
 
     def wheelEvent(self, ev, axis=None) -> None:
         # Vertical wheel zooms time around the mouse; the lane's y range never changes.
@@ -98,12 +98,12 @@ class Lane:
 
 
 class Timeline(pg.GraphicsLayoutWidget):
-    seekRequested = Signal(float)
-    blockActivated = Signal(str, int)
+    seek_requested = Signal(float)
+    block_activated = Signal(str, int)
     """(lane kind, block index): double-click loops that chord/section/line."""
-    contextRequested = Signal(str, int, float, QPoint)
-    loopEdited = Signal(float, float)
-    edgeMoved = Signal(str, int, str, float)
+    context_requested = Signal(str, int, float, QPoint)
+    loop_edited = Signal(float, float)
+    edge_moved = Signal(str, int, str, float)
     """(lane kind, block index, 'start'|'end', new time): a block edge dragged in edit mode."""
 
     LANES = (
@@ -224,10 +224,10 @@ class Timeline(pg.GraphicsLayoutWidget):
             view.addItem(shade, ignoreBounds=True)
         view.clicked.connect(self._clicked)
         view.doubleClicked.connect(self._double_clicked)
-        view.contextRequested.connect(self._context)
-        if hasattr(item, "edgeMoved"):
+        view.context_requested.connect(self._context)
+        if hasattr(item, "edge_moved"):
             item.kind = kind
-            item.edgeMoved.connect(self.edgeMoved)
+            item.edge_moved.connect(self.edge_moved)
         lane = Lane(kind, title, item, view, label, playhead, shade)
         self.lanes[kind] = lane
         return lane
@@ -362,7 +362,7 @@ class Timeline(pg.GraphicsLayoutWidget):
 
     def _loop_dragged(self) -> None:
         start, end = self.loop_region.getRegion()
-        self.loopEdited.emit(float(start), float(end))
+        self.loop_edited.emit(float(start), float(end))
 
     # -- mouse ---------------------------------------------------------------------------------------------
 
@@ -374,12 +374,12 @@ class Timeline(pg.GraphicsLayoutWidget):
                 "lyrics": doc.line_index_at}.get(kind, lambda _t: None)(t)
 
     def _clicked(self, t: float) -> None:
-        self.seekRequested.emit(min(max(t, 0.0), self.duration))
+        self.seek_requested.emit(min(max(t, 0.0), self.duration))
 
     def _double_clicked(self, kind: str, t: float) -> None:
         index = self.block_at(kind, t)
         if index is not None:
-            self.blockActivated.emit(kind, index)
+            self.block_activated.emit(kind, index)
 
     # -- tooltips ----------------------------------------------------------------------------------------------
 
@@ -433,4 +433,4 @@ class Timeline(pg.GraphicsLayoutWidget):
 
     def _context(self, kind: str, t: float, pos: QPoint) -> None:
         index = self.block_at(kind, t)
-        self.contextRequested.emit(kind, -1 if index is None else index, t, pos)
+        self.context_requested.emit(kind, -1 if index is None else index, t, pos)

@@ -3,7 +3,7 @@
 Everything here must stay usable at 1280 px: text that can grow (the loop and
 status messages) is elided to the room there is, with the full text in the
 tooltip, and never laid out at zero width; the clock reserves the width of its
-longest text. Choices that are rarely changed (output device, chord colours,
+longest text. Choices that are rarely changed (output device, chord colors,
 which lanes to show) live in menus behind one button each.
 """
 
@@ -58,11 +58,11 @@ class ElidedLabel(QLabel):
 
 
 class TransportBar(QFrame):
-    deviceChosen = Signal(object)
+    device_chosen = Signal(object)
     """An ``OutputDevice`` index, or None for the system default."""
-    colourModeChanged = Signal(str)
+    color_mode_changed = Signal(str)
     viewChanged = Signal(str)
-    laneToggled = Signal(str, bool)
+    lane_toggled = Signal(str, bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -96,7 +96,7 @@ class TransportBar(QFrame):
         self.show_lanes.setChecked(True)
         self.show_lanes.clicked.connect(lambda: self.set_view(VIEW_LANES, emit=True))
         self.show_sheet.clicked.connect(lambda: self.set_view(VIEW_SHEET, emit=True))
-        self.lanes_menu_button = _button("☰", "Chord colours and which lanes to show")
+        self.lanes_menu_button = _button("☰", "Chord colors and which lanes to show")
         self.lanes_menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.lanes_menu = QMenu(self)
         self.lanes_menu_button.setMenu(self.lanes_menu)
@@ -129,13 +129,13 @@ class TransportBar(QFrame):
         self.clock.setMinimumWidth(QFontMetrics(self.clock.font()).horizontalAdvance(widest) + margin)
 
     def _build_lanes_menu(self) -> None:
-        colours = QActionGroup(self)
-        for text, mode in (("Chords coloured by root", COLOUR_BY_ROOT),
-                           ("Chords coloured by function", COLOUR_BY_FUNCTION)):
+        colors = QActionGroup(self)
+        for text, mode in (("Chords colored by root", COLOUR_BY_ROOT),
+                           ("Chords colored by function", COLOUR_BY_FUNCTION)):
             action = QAction(text, self, checkable=True)
             action.setChecked(mode == COLOUR_BY_ROOT)
-            action.triggered.connect(lambda _c=False, m=mode: self.colourModeChanged.emit(m))
-            colours.addAction(action)
+            action.triggered.connect(lambda _c=False, m=mode: self.color_mode_changed.emit(m))
+            colors.addAction(action)
             self.lanes_menu.addAction(action)
         self.lanes_menu.addSeparator()
         self.lane_actions: dict[str, QAction] = {}
@@ -143,7 +143,7 @@ class TransportBar(QFrame):
     def add_lane_toggle(self, kind: str, title: str) -> None:
         action = QAction(f"Show {title.lower()} lane", self, checkable=True)
         action.setChecked(True)
-        action.toggled.connect(lambda on, k=kind: self.laneToggled.emit(k, on))
+        action.toggled.connect(lambda on, k=kind: self.lane_toggled.emit(k, on))
         self.lane_actions[kind] = action
         self.lanes_menu.addAction(action)
 
@@ -185,7 +185,7 @@ class TransportBar(QFrame):
         for text, index in entries:
             action = QAction(text, self.device_menu, checkable=True)
             action.setChecked(index is None and available)
-            action.triggered.connect(lambda _c=False, i=index: self.deviceChosen.emit(i))
+            action.triggered.connect(lambda _c=False, i=index: self.device_chosen.emit(i))
             group.addAction(action)
             self.device_menu.addAction(action)
 

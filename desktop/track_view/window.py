@@ -46,13 +46,13 @@ class _PlayerEvents(QObject):
 
     event = Signal(str)
     devices = Signal(object, object, str)
-    lyricsRead = Signal(object, str, str)
+    lyrics_read = Signal(object, str, str)
     """(lines, error message or '', where they came from)"""
 
 
 class TrackViewWindow(PlaybackMixin, BlockEditingMixin, LyricsMixin, QWidget):
-    documentLoaded = Signal()
-    peaksLoaded = Signal()
+    document_loaded = Signal()
+    peaks_loaded = Signal()
 
     def __init__(self, library: Library, track_id: int, parent: QWidget | None = None, *,
                  player: Player | None = None, data_dir: DataDir | None = None) -> None:
@@ -75,15 +75,15 @@ class TrackViewWindow(PlaybackMixin, BlockEditingMixin, LyricsMixin, QWidget):
         self._events = _PlayerEvents(self)
         self._events.event.connect(self._player_event)
         self._events.devices.connect(self._devices_found)
-        self._events.lyricsRead.connect(self._lyrics_read)
+        self._events.lyrics_read.connect(self._lyrics_read)
         # Reading the track starts first, so the database and the widgets are worked on at the same time;
         # its results arrive as queued signals, after this constructor has built what they fill in.
         self.loader = TrackLoader(library, track_id, self.data_dir, parent=self)
-        self.loader.documentReady.connect(self._document_ready)
-        self.loader.documentFailed.connect(self._document_failed)
-        self.loader.peaksReady.connect(self._peaks_ready)
-        self.loader.peaksFailed.connect(self._peaks_failed)
-        self.loader.backendsReady.connect(self._backends_ready)
+        self.loader.document_ready.connect(self._document_ready)
+        self.loader.document_failed.connect(self._document_failed)
+        self.loader.peaks_ready.connect(self._peaks_ready)
+        self.loader.peaks_failed.connect(self._peaks_failed)
+        self.loader.backends_ready.connect(self._backends_ready)
         self.loader.start()
         self._find_output = player is None
         self.player = player or Player(None, unavailable_reason="Looking for an audio output…")
@@ -98,7 +98,7 @@ class TrackViewWindow(PlaybackMixin, BlockEditingMixin, LyricsMixin, QWidget):
         self.ask.answered.connect(self._ask_answered)
         self.ask.failed.connect(lambda _job, q, reason: self.details.show_pending(q or "(empty question)",
                                                                                   f"⚠ {reason}"))
-        self.details.askRequested.connect(self.ask.ask)
+        self.details.ask_requested.connect(self.ask.ask)
         follow_track(self)  # new results for this track (finished jobs, the demo song) reload the view
         self.frame_timer = QTimer(self)
         self.frame_timer.setInterval(FRAME_MS)
@@ -175,36 +175,36 @@ class TrackViewWindow(PlaybackMixin, BlockEditingMixin, LyricsMixin, QWidget):
         t.follow.toggled.connect(self._set_follow)
         t.edit.toggled.connect(self.set_edit_mode)
         t.export.clicked.connect(self.open_export)
-        t.deviceChosen.connect(self.choose_device)
-        t.colourModeChanged.connect(lambda mode: tl.item("chords").set_colour_mode(mode))
+        t.device_chosen.connect(self.choose_device)
+        t.color_mode_changed.connect(lambda mode: tl.item("chords").set_color_mode(mode))
         t.viewChanged.connect(self.show_view)
-        t.laneToggled.connect(tl.set_lane_shown)
+        t.lane_toggled.connect(tl.set_lane_shown)
         t.set_loop(None, None)
-        tl.seekRequested.connect(self.seek)
-        tl.blockActivated.connect(self._block_activated)
-        tl.contextRequested.connect(self._context_menu)
-        tl.loopEdited.connect(lambda a, b: self.set_loop(a, b, "A–B"))
-        tl.edgeMoved.connect(self._edge_moved)
-        self.sheet.seekRequested.connect(self.seek)
-        self.sheet.loopRequested.connect(self.set_loop)
-        self.sheet.simplifyChanged.connect(self._simplify)
-        p.speedChanged.connect(self.player.set_speed)
-        p.transposeChanged.connect(self._transpose)
-        p.capoChanged.connect(self._capo)
-        p.spellingChanged.connect(self._spelling)
-        p.metronomeToggled.connect(lambda on: self.player.set_metronome(on))
-        p.countInChanged.connect(self._count_in)
+        tl.seek_requested.connect(self.seek)
+        tl.block_activated.connect(self._block_activated)
+        tl.context_requested.connect(self._context_menu)
+        tl.loop_edited.connect(lambda a, b: self.set_loop(a, b, "A–B"))
+        tl.edge_moved.connect(self._edge_moved)
+        self.sheet.seek_requested.connect(self.seek)
+        self.sheet.loop_requested.connect(self.set_loop)
+        self.sheet.simplify_changed.connect(self._simplify)
+        p.speed_changed.connect(self.player.set_speed)
+        p.transpose_changed.connect(self._transpose)
+        p.capo_changed.connect(self._capo)
+        p.spelling_changed.connect(self._spelling)
+        p.metronome_toggled.connect(lambda on: self.player.set_metronome(on))
+        p.count_in_changed.connect(self._count_in)
         ep = self.edit_panel
-        ep.shiftRequested.connect(lambda s: self.edits and self.edits.shift_beats(s))
-        ep.tempoRequested.connect(self._set_tempo)
-        ep.downbeatRequested.connect(lambda: self.edits and self.edits.set_downbeat(self.player.position()))
-        ep.revertRequested.connect(lambda layer: self.edits and self.edits.revert(layer))
+        ep.shift_requested.connect(lambda s: self.edits and self.edits.shift_beats(s))
+        ep.tempo_requested.connect(self._set_tempo)
+        ep.downbeat_requested.connect(lambda: self.edits and self.edits.set_downbeat(self.player.position()))
+        ep.revert_requested.connect(lambda layer: self.edits and self.edits.revert(layer))
         ls = self.lyric_sync
-        ls.importRequested.connect(self._ask_lyrics_source)
-        ls.startRequested.connect(self._sync_started)
-        ls.tapRequested.connect(self.sync_tap)
+        ls.import_requested.connect(self._ask_lyrics_source)
+        ls.start_requested.connect(self._sync_started)
+        ls.tap_requested.connect(self.sync_tap)
         ls.applied.connect(self._sync_applied)
-        ls.previewChanged.connect(lambda lines: self.timeline.item("lyrics").set_lines(lines))
+        ls.preview_changed.connect(lambda lines: self.timeline.item("lyrics").set_lines(lines))
 
     def _shortcuts(self) -> None:
         bindings = {
@@ -262,7 +262,7 @@ class TrackViewWindow(PlaybackMixin, BlockEditingMixin, LyricsMixin, QWidget):
         if self.edits is None:
             self.edits = EditSession(self.library, doc, self)
             self.edits.changed.connect(self._layer_edited)
-            self.edits.saveFailed.connect(self.transport.set_status)
+            self.edits.save_failed.connect(self.transport.set_status)
             self.edit_panel.set_stack(self.edits.stack)
         else:
             self.edits.doc = doc
@@ -272,7 +272,7 @@ class TrackViewWindow(PlaybackMixin, BlockEditingMixin, LyricsMixin, QWidget):
             self.timeline.set_position(0.0)
             self.practice.show_time(0.0)
             self.transport.set_time(0.0, doc.duration)
-        self.documentLoaded.emit()
+        self.document_loaded.emit()
 
     def _backends_ready(self, backends) -> None:
         if self.doc is not None:
@@ -287,12 +287,12 @@ class TrackViewWindow(PlaybackMixin, BlockEditingMixin, LyricsMixin, QWidget):
     def _peaks_ready(self, pyramid) -> None:
         self.timeline.waveform.set_peaks(pyramid)
         self._after_first_paint()
-        self.peaksLoaded.emit()
+        self.peaks_loaded.emit()
 
     def _peaks_failed(self, message: str) -> None:
         self.timeline.waveform.set_peaks(None, message)
         self._after_first_paint()
-        self.peaksLoaded.emit()
+        self.peaks_loaded.emit()
 
     def _after_first_paint(self) -> None:
         """Decoding for playback and the backends table start once the lanes are on screen, so neither

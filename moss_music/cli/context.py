@@ -38,7 +38,7 @@ _NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 def printable(text: str) -> str:
     """``text`` safe to print to a terminal: control characters from tags or file names shown as escapes.
 
-    A title holding ESC could recolour or clear the user's terminal, BEL rings it, and a newline
+    A title holding ESC could recolor or clear the user's terminal, BEL rings it, and a newline
     forges another line of output; each is shown as ``\\x1b``, ``\\x07``, ``\\n`` instead.
     """
     return _UNPRINTABLE.sub(lambda m: _NAMED_ESCAPES.get(m.group(), f"\\u{ord(m.group()):04x}"

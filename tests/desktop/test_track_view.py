@@ -143,7 +143,7 @@ def test_dragging_a_section_boundary_moves_both_neighbours_and_is_saved(view, li
     sections = view.doc.annotations.sections
     boundary = sections[1].start
     view.set_edit_mode(True)
-    view.timeline.item("sections").edgeMoved.emit("sections", 1, "start", boundary + 0.5)
+    view.timeline.item("sections").edge_moved.emit("sections", 1, "start", boundary + 0.5)
     view.edits.flush()
     saved = library.annotations_for(track_id).sections
     assert saved[1].start == pytest.approx(boundary + 0.5)
@@ -183,7 +183,7 @@ def test_editing_a_lyric_line_retimes_its_words(view, library, track_id):
 def test_shifting_the_beat_grid_and_tapping_a_tempo(view, library, track_id):
     first = view.doc.annotations.beats[0].time
     view.edit_panel.shift_ms.setValue(40)
-    view.edit_panel.shiftRequested.emit(0.04)
+    view.edit_panel.shift_requested.emit(0.04)
     view.edits.flush()
     assert library.annotations_for(track_id).beats[0].time == pytest.approx(first + 0.04)
     view.edits.set_tempo(60.0)
@@ -435,7 +435,7 @@ def test_a_view_opened_on_its_own_reloads_when_the_hub_announces_its_track(qtbot
     library.save_analysis(library.get_track(track_id), backend="server", tasks=["key"],
                           annotations=TrackAnnotations(key=Key("F#", "minor")))
     loads = []
-    view.documentLoaded.connect(lambda: loads.append(1))
+    view.document_loaded.connect(lambda: loads.append(1))
     app_events().track_analyzed.emit(track_id + 1000, "server")  # someone else's track: nothing to re-read
     qtbot.wait(200)
     assert loads == []

@@ -97,7 +97,7 @@ class LaneItem(pg.GraphicsObject):
         raise NotImplementedError
 
 
-def draw_label(painter: QPainter, rect: QRectF, text: str, label_font: QFont, colour: QColor,
+def draw_label(painter: QPainter, rect: QRectF, text: str, label_font: QFont, color: QColor,
                align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, padding: float = 6.0) -> bool:
     """Draw ``text`` inside ``rect`` if at least a few characters fit; elided with '…' otherwise."""
     inner = rect.adjusted(padding, 0, -padding / 2, 0)
@@ -108,7 +108,7 @@ def draw_label(painter: QPainter, rect: QRectF, text: str, label_font: QFont, co
     if not shown or shown == "…":
         return False
     painter.setFont(label_font)
-    painter.setPen(QPen(colour))
+    painter.setPen(QPen(color))
     painter.drawText(inner, int(align), shown)
     return True
 
@@ -118,11 +118,11 @@ class BlockLaneItem(LaneItem):
 
     Adjacent blocks (one's end is the next one's start) move together, so a
     section boundary stays a boundary. The lane only previews the drag; the
-    finished move is reported through ``edgeMoved(index, edge, time)`` and
+    finished move is reported through ``edge_moved(index, edge, time)`` and
     becomes an undoable edit elsewhere.
     """
 
-    edgeMoved = Signal(str, int, str, float)
+    edge_moved = Signal(str, int, str, float)
     """(lane kind, block index, 'start'|'end', new time)"""
     GRAB_PIXELS = 6.0
     MIN_BLOCK = 0.05
@@ -227,12 +227,12 @@ class BlockLaneItem(LaneItem):
         if ev.isFinish():
             self._drag = None
             self.update()
-            self.edgeMoved.emit(self.kind, index, edge, t)
+            self.edge_moved.emit(self.kind, index, edge, t)
 
-    def draw_edit_handles(self, painter: QPainter, pixels: PixelMap, colour: QColor) -> None:
+    def draw_edit_handles(self, painter: QPainter, pixels: PixelMap, color: QColor) -> None:
         if not self.editable:
             return
-        pen = QPen(colour)
+        pen = QPen(color)
         pen.setWidthF(2.0)
         painter.setPen(pen)
         for start, end in self.effective_spans():

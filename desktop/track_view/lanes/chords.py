@@ -1,4 +1,4 @@
-"""The chord lane: one labelled block per chord, coloured by root or by harmonic function.
+"""The chord lane: one labelled block per chord, colored by root or by harmonic function.
 
 Names come from ``DisplaySettings`` so they follow the transposition, the
 capo and the sharps/flats preference; the sounding chord is outlined.
@@ -33,11 +33,11 @@ class ChordLaneItem(BlockLaneItem):
         self.chords: list[Chord] = []
         self.settings = DisplaySettings()
         self.key: Key | None = None
-        self.colour_mode = COLOUR_BY_ROOT
+        self.color_mode = COLOUR_BY_ROOT
         self.current = -1
         self._starts: list[float] = []
         self._names: list[str] = []
-        self._colours: list[QColor] = []
+        self._colors: list[QColor] = []
         self._font = font(13, QFont.Weight.DemiBold)
         self._small = font(10, QFont.Weight.DemiBold)
         self._metrics = (QFontMetrics(self._font), QFontMetrics(self._small))
@@ -58,12 +58,12 @@ class ChordLaneItem(BlockLaneItem):
         self._starts = [c.start for c in self.chords]
         self.refresh_names()
 
-    def set_colour_mode(self, mode: str) -> None:
-        self.colour_mode = mode
+    def set_color_mode(self, mode: str) -> None:
+        self.color_mode = mode
         self.refresh_names()
 
     def refresh_names(self) -> None:
-        """Recompute labels and colours (after a transposition, capo or spelling change)."""
+        """Recompute labels and colors (after a transposition, capo or spelling change)."""
         # A song has hundreds of chords but a dozen different labels: name and parse each label once.
         names = {label: self.settings.chord_name(label) for label in {c.label for c in self.chords}}
         self._names = [names[c.label] for c in self.chords]
@@ -80,15 +80,15 @@ class ChordLaneItem(BlockLaneItem):
             except ValueError:
                 tonic = None
         minor = self.key is not None and self.key.mode.startswith("min")
-        colours = []
+        colors = []
         for chord in self.chords:
             root = roots[chord.label]
-            if self.colour_mode == COLOUR_BY_FUNCTION:
-                colours.append(theme.function_colour(root, tonic, minor))
+            if self.color_mode == COLOUR_BY_FUNCTION:
+                colors.append(theme.function_color(root, tonic, minor))
             else:
                 shifted = None if root is None else (root + self.settings.transpose) % 12
-                colours.append(theme.root_colour(shifted))
-        self._colours = colours
+                colors.append(theme.root_color(shifted))
+        self._colors = colors
         self._group_runs()
         self.update()
 
@@ -148,8 +148,8 @@ class ChordLaneItem(BlockLaneItem):
                 painter.setPen(QPen(QColor(theme.BORDER)))
                 painter.setBrush(Qt.BrushStyle.NoBrush)
             else:
-                colour = QColor(self._colours[a])
-                painter.setBrush(colour.lighter(135) if current else colour)
+                color = QColor(self._colors[a])
+                painter.setBrush(color.lighter(135) if current else color)
                 if current:
                     pen = QPen(QColor(theme.TEXT))
                     pen.setWidthF(1.5)
@@ -174,11 +174,11 @@ class ChordLaneItem(BlockLaneItem):
         name = "N.C." if chord.label == "N" else self._names[placed.key]
         label_font = self._font if placed.form == 0 else self._small
         box = QRectF(placed.x0, rect.top(), placed.x1 - placed.x0, rect.height())
-        if not placed.inside:  # runs over the next blocks: give it a backdrop of its own colour
+        if not placed.inside:  # runs over the next blocks: give it a backdrop of its own color
             if rows > 1:
                 height = rect.height() / rows
                 box = QRectF(placed.x0, rect.top() + placed.row * height, box.width(), height)
-            backdrop = QColor(self._colours[placed.key]).darker(150) if chord.label != "N" else QColor(theme.LANE)
+            backdrop = QColor(self._colors[placed.key]).darker(150) if chord.label != "N" else QColor(theme.LANE)
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(backdrop)
             painter.drawRoundedRect(box.adjusted(0, 1 if rows > 1 else 5, 0, -1 if rows > 1 else -5), 3, 3)

@@ -1,4 +1,4 @@
-"""The section lane: coloured blocks by function (verse, chorus …) with their names."""
+"""The section lane: colored blocks by function (verse, chorus …) with their names."""
 
 from __future__ import annotations
 
@@ -47,13 +47,13 @@ class SectionLaneItem(BlockLaneItem):
         candidates, rects, forms = [], {}, {}
         for i, start, end in self.visible_blocks(pixels):
             section = self.sections[i]
-            colour = theme.section_colour(section.function)
-            fill = QColor(colour)
+            color = theme.section_color(section.function)
+            fill = QColor(color)
             fill.setAlpha(235 if i == self.current else 150)
             rect = pixels.rect(start, end, pad_y=2).adjusted(1, 0, -1, 0)
             painter.setBrush(fill)
             if i == self.current:
-                pen = QPen(colour.lighter(150))
+                pen = QPen(color.lighter(150))
                 pen.setWidthF(1.5)
                 painter.setPen(pen)
             else:
@@ -70,7 +70,7 @@ class SectionLaneItem(BlockLaneItem):
             box = QRectF(placed.x0, rect.top(), placed.x1 - placed.x0, rect.height())
             if not placed.inside:
                 painter.setPen(Qt.PenStyle.NoPen)
-                painter.setBrush(theme.section_colour(self.sections[placed.key].function).darker(160))
+                painter.setBrush(theme.section_color(self.sections[placed.key].function).darker(160))
                 painter.drawRoundedRect(box.adjusted(0, 3, 0, -3), 3, 3)
             painter.setFont(self._font)
             painter.setPen(QPen(QColor("#ffffff")))

@@ -26,7 +26,7 @@ class WaveformItem(LaneItem):
         self.message = "Computing waveform…"
         self._cache_key: tuple | None = None
         self._cache: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-        self._colour = QColor(theme.WAVE)
+        self._color = QColor(theme.WAVE)
 
     def set_peaks(self, pyramid: PeakPyramid | None, message: str = "") -> None:
         self.pyramid = pyramid
@@ -77,5 +77,5 @@ class WaveformItem(LaneItem):
         if len(xs) == 0:
             return
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        painter.setPen(QPen(self._colour))
+        painter.setPen(QPen(self._color))
         painter.drawLines([QLineF(x, a, x, b) for x, a, b in zip(xs, tops, bottoms, strict=True)])

@@ -110,7 +110,7 @@ class GuitarDiagram(QWidget):
 
 
 class PianoDiagram(QWidget):
-    """Two octaves from C; the chord's keys lit, the bass of a slash chord in another colour."""
+    """Two octaves from C; the chord's keys lit, the bass of a slash chord in another color."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -155,8 +155,8 @@ class PianoDiagram(QWidget):
             x = 1 + white_index * key_w - key_w * 0.3
             rect = QRectF(x, top, key_w * 0.6, height * 0.6)
             painter.setPen(QPen(QColor("#101216")))
-            colour = QColor("#2aa198") if note in lit else QColor("#1b1e24")
-            painter.setBrush(QColor(theme.LOOP) if note == bass else colour)
+            color = QColor("#2aa198") if note in lit else QColor("#1b1e24")
+            painter.setBrush(QColor(theme.LOOP) if note == bass else color)
             painter.drawRect(rect)
 
 

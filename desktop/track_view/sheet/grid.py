@@ -7,7 +7,7 @@ which follows the width. Only the rows inside the exposed rectangle are
 painted, so a 10-minute song costs the same as a short one. Clicking a bar
 seeks to the beat under the mouse; dragging over bars (or shift-clicking)
 selects a range that becomes a loop. The same ``paint_rows`` draws the grid on
-a printer page in ink colours.
+a printer page in ink colors.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ CELLS_BEATS, CELLS_BARS = "beats", "bars"
 
 @dataclass(frozen=True)
 class SheetPalette:
-    """Screen (dark) or print (ink on paper) colours."""
+    """Screen (dark) or print (ink on paper) colors."""
 
     background: QColor
     cell: QColor
@@ -102,7 +102,7 @@ def layout_rows(sheet: SheetLayout, width: float, with_lyrics: bool,
 
 
 class ChordSheetGrid(QWidget):
-    seekRequested = Signal(float)
+    seek_requested = Signal(float)
     selectionChanged = Signal(int, int)
     """(first bar, last bar) selected by a drag or shift-click; (-1, -1) when cleared."""
 
@@ -224,7 +224,7 @@ class ChordSheetGrid(QWidget):
         self._anchor = bar
         self.selection = None
         self.update()
-        self.seekRequested.emit(self.sheet.bars[bar].beats[beat])
+        self.seek_requested.emit(self.sheet.bars[bar].beats[beat])
 
     def mouseMoveEvent(self, event) -> None:
         if self._anchor is None or not event.buttons() & Qt.MouseButton.LeftButton:
@@ -265,10 +265,10 @@ class ChordSheetGrid(QWidget):
         for row in rows:
             if row.header:
                 top = row.y - y_offset
-                colour = theme.section_colour(row.header_function) if palette.background != QColor("white") \
+                color = theme.section_color(row.header_function) if palette.background != QColor("white") \
                     else palette.text
                 painter.setPen(Qt.PenStyle.NoPen)
-                painter.setBrush(colour)
+                painter.setBrush(color)
                 painter.drawRoundedRect(QRectF(MARGIN, top + 7, 5, HEADER_H - 12), 2, 2)
                 painter.setFont(self._header_font)
                 painter.setPen(QPen(palette.text))

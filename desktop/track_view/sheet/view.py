@@ -40,10 +40,10 @@ def _caption(text: str) -> QLabel:
 
 
 class ChordSheetView(QFrame):
-    seekRequested = Signal(float)
-    loopRequested = Signal(float, float, str)
+    seek_requested = Signal(float)
+    loop_requested = Signal(float, float, str)
     """(start, end, name) of a selected range of bars."""
-    simplifyChanged = Signal(bool)
+    simplify_changed = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -68,7 +68,7 @@ class ChordSheetView(QFrame):
         column.addWidget(self.scroll, 1)
         outer.addLayout(column, 1)
         outer.addWidget(self._build_diagrams())
-        self.grid.seekRequested.connect(self.seekRequested)
+        self.grid.seek_requested.connect(self.seek_requested)
         self.grid.selectionChanged.connect(self._selected)
 
     def _build_toolbar(self) -> QHBoxLayout:
@@ -80,7 +80,7 @@ class ChordSheetView(QFrame):
         self.cells.currentIndexChanged.connect(lambda _i: self.grid.set_cells(self.cells.currentData()))
         self.simplify = QCheckBox("Simplify (triads only)")
         self.simplify.setToolTip("Show every chord as its triad: sevenths, extensions and slash basses dropped")
-        self.simplify.toggled.connect(self.simplifyChanged)
+        self.simplify.toggled.connect(self.simplify_changed)
         self.hint = QLabel("Click a bar to play from it · drag or shift-click across bars to loop them")
         self.hint.setProperty("muted", True)
         self.hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -216,7 +216,7 @@ class ChordSheetView(QFrame):
         start, end = self.sheet.bar_range(first, last)
         a, b = self.sheet.bars[first].number, self.sheet.bars[last].number
         name = f"bar {a}" if first == last else f"bars {a}–{b}"
-        self.loopRequested.emit(start, end, name)
+        self.loop_requested.emit(start, end, name)
 
     def show_loop(self, start: float | None, end: float | None) -> None:
         """Shade the bars a loop covers (whatever set it: lanes, keys or this grid)."""
@@ -253,7 +253,7 @@ class ChordSheetView(QFrame):
         return self.render_pages(writer)
 
     def render_pages(self, device) -> int:
-        """Paint title and rows page by page in ink colours; rows never split across pages."""
+        """Paint title and rows page by page in ink colors; rows never split across pages."""
         from desktop.track_view.sheet.grid import PRINT_MIN_BAR_WIDTH, layout_rows
 
         layout = device.pageLayout() if hasattr(device, "pageLayout") else None
