@@ -104,3 +104,22 @@ def test_a_minor_song_that_starts_and_ends_on_its_sixth_degree_is_still_minor(ru
     audio, _ = song(prog, bpm=120.0, melody_seed=4)
     key = run(audio, ["key"]).key
     assert (key.tonic, key.mode) == ("E", "minor")
+
+
+def test_passing_seconds_and_fourths_in_the_melody_do_not_make_a_sus_chord(run):
+    """A lead that dwells on the 2nd and 4th over plain triads (the commonest cause of sus readings on
+    the dev set) leaves the triad named, because a sus template counts a present third against it."""
+    from tests.dsp.synth import SR, midi_to_hz, normalise, place, tone
+
+    labels = ["C", "G", "A:min", "F"]
+    audio, truth = song([(lab, 4) for lab in labels * 2], bpm=100.0, drums=False)
+    period = 60.0 / 100.0
+    for i, lab in enumerate(labels * 2):
+        root = 60 + note_to_pitch_class(lab.split(":")[0])
+        for k in range(4):
+            passing = root + (2 if k % 2 == 0 else 5)
+            place(audio, tone(midi_to_hz(passing), period * 0.9, SR, harmonics=3, rolloff=0.3),
+                  0.5 + (4 * i + k) * period, SR, 0.6)
+    chords = run(normalise(audio), ["chords"]).chords
+    assert not any("sus" in c.label for c in chords)
+    assert _majmin(truth, chords)["majmin"] >= 0.9
