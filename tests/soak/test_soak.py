@@ -284,7 +284,7 @@ def check_jobs(soak: Soak) -> None:
             if detail.startswith("damaged.wav"):
                 assert state == "failed" and "damaged" in detail, (job_id, state, detail)
             else:
-                assert state == "done", (job_id, state, detail)
+                assert state == "done", f"job {job_id} ({detail}) is {state}\n{_diagnose(soak, library, job_id)}"
         with library.session() as session:
             duplicates = session.execute(select(Analysis.content_hash, Analysis.cache_key, func.count())
                                          .group_by(Analysis.content_hash, Analysis.cache_key)
@@ -295,6 +295,19 @@ def check_jobs(soak: Soak) -> None:
                 assert library.analyses(track.id), f"{track.path} kept no analysis"
     finally:
         library.close()
+
+
+def _diagnose(soak: Soak, library, job_id: int) -> str:
+    """The job's row, the live consumers and the consumer logs' last lines, for a failure message."""
+    from moss_music.library.schema import Job
+
+    with library.session() as session:
+        job = session.get(Job, job_id)
+        row = {name: getattr(job, name) for name in ("state", "stage", "attempts", "huey_task_id", "worker_id",
+                                                      "created_at", "updated_at", "error")}
+    logs = "\n".join(f"--- {path.name}\n" + "\n".join(path.read_text(errors="replace").splitlines()[-15:])
+                     for path in sorted((soak.home / "logs").glob("*.log")))
+    return f"row {row}\nlive consumers {live_consumer_pids(soak)}\n{logs}"
 
 
 def wait_until_gone(soak: Soak, since: float) -> list[int]:
