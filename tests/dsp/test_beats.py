@@ -116,3 +116,29 @@ def test_piano_ballad_with_eighth_note_arpeggios_is_counted_in_quarters(run, bpm
     result = run(arpeggio_ballad(bpm), ["beats"])
     assert result.tempo.bpm == pytest.approx(bpm, rel=0.04)
     assert result.tempo.runner_up_bpm == pytest.approx(2 * bpm, rel=0.04)
+
+
+def _fast_waltz(bpm: float, bars: int = 32) -> np.ndarray:
+    """Oom-pah-pah in 3/4 with a chord every two bars and the bass louder on odd bars (a two-bar phrase):
+    chords last six beats and the low band is sparse and uneven, as in the 8th notes of a ballad."""
+    from tests.dsp.synth import chord_notes, midi_to_hz, normalise, place, tone
+
+    beat = 60.0 / bpm
+    out = np.zeros(int((bars * 3 * beat + 2.0) * SR))
+    for bar in range(bars):
+        notes, bass = chord_notes(["C", "G", "A:min", "F"][(bar // 2) % 4])
+        start = 0.5 + bar * 3 * beat
+        place(out, tone(midi_to_hz(bass), 1.5 * beat, decay=1.5), start, gain=0.7 if bar % 2 == 0 else 0.1)
+        for k in (1, 2):
+            for n in notes:
+                place(out, tone(midi_to_hz(n), 0.6 * beat, decay=0.8), start + k * beat, gain=0.12)
+    return normalise(out)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("bpm", [140.0, 150.0])
+def test_fast_waltz_is_counted_in_its_beats_not_halved(run, bpm):
+    # long chords and a sparse, uneven bass look like a ballad's subdivisions; the pulse in threes does not
+    result = run(_fast_waltz(bpm), ["beats"])
+    assert result.tempo.bpm == pytest.approx(bpm, rel=0.04)
+    assert str(result.time_signature) == "3/4"

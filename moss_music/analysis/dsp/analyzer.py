@@ -131,6 +131,7 @@ def _beat_grid(features: Features, steps: Steps, tuning: float) -> beat_mod.Beat
         alternation, variation = beat_mod.low_pattern(features, frames)
         subdivided = (alternation < octave.SUBDIVISION_ALTERNATION_MAX
                       and variation > octave.SUBDIVISION_VARIATION_MIN
+                      and beat_mod.triple_pulse(features, frames) < octave.SUBDIVISION_TRIPLE_MAX
                       and _short_chord_share(frames, features, tuning, steps) < octave.SUBDIVISION_SHORT_MAX)
     choice = octave.choose(bpm, accent_factor, mid_ratio, subdivided)
     if choice.factor == 0.5:

@@ -29,6 +29,9 @@ SUBDIVISION_ALTERNATION_MAX = 0.9
 """...and the low band must not hit every tracked beat alike (a four-on-the-floor kick is the count)..."""
 SUBDIVISION_VARIATION_MIN = 0.5
 """...nor follow a drum pattern or a busy bass line (low-band coefficient of variation across beats)."""
+SUBDIVISION_TRIPLE_MAX = 0.5
+"""...nor pulse in threes (low-band correlation three beats apart, ``beats.triple_pulse``): a fast 3/4 is
+counted in its beats, never halved. Tune-half waltzes 0.95-0.98, halved ballads and strums -0.8-0.05."""
 SUBDIVISION_WEIGHT = 1.5
 """Outweighs the accents' vote for the tracked level (0.6) and the prior at 110 BPM (halving costs ~0.7)."""
 
