@@ -279,7 +279,7 @@ def take_screenshots(app: QApplication, workdir: Path, out: Path) -> list[Path]:
         view.move(0, 0)
         wait(app, lambda v=view: v.loaded and v.player.duration > 0)
         view.seek(9.0)
-        shoot(view, "demo_analysed", size)
+        shoot(view, "demo_analyzed", size)
         dispose(view)
     library.close()
     return saved

@@ -28,8 +28,8 @@ from worker.states import ACTIVE_STATES, JobState
 
 SMART_LISTS: dict[str, str] = {
     "all": "All tracks",
-    "not_analysed": "Not analysed",
-    "analysed": "Analysed",
+    "not_analyzed": "Not analysed",
+    "analyzed": "Analysed",
     "failed": "Failed",
     "missing": "Missing files",
 }
@@ -136,9 +136,9 @@ def smart_list_condition(name: str):
         return None
     if name == "missing":
         return Track.status == "missing"
-    if name == "analysed":
+    if name == "analyzed":
         return _analyzed()
-    if name == "not_analysed":
+    if name == "not_analyzed":
         return and_(Track.status == "ok", not_(_analyzed()))
     if name == "failed":
         return or_(Track.status == "unreadable", _latest_job_state() == JobState.FAILED.value)
@@ -259,14 +259,14 @@ def attach_statuses(session: Session, rows: list[TrackRow]) -> None:
     jobs = session.execute(
         select(Job.track_id, Job.backend, Job.state, Job.progress, Job.error).where(Job.id.in_(latest))
     ).all()
-    analysed = {(track_id, backend) for track_id, backend in done}
+    analyzed = {(track_id, backend) for track_id, backend in done}
     latest_jobs = {(j.track_id, j.backend): j for j in jobs}
     for row in rows:
         for backend in BACKENDS:
             job = latest_jobs.get((row.id, backend))
             if job is not None and job.state in ACTIVE_STATES:
                 row.backends[backend] = BackendStatus(job.state, job.progress or 0.0)
-            elif (row.id, backend) in analysed:
+            elif (row.id, backend) in analyzed:
                 row.backends[backend] = BackendStatus(JobState.DONE, 1.0)
             elif job is not None:
                 row.backends[backend] = BackendStatus(job.state, job.progress or 0.0, job.error)

@@ -12,7 +12,7 @@ from desktop.library.query import SMART_LISTS, TrackFilter
 from desktop.theme import icon, palette_color
 
 SCOPE_ROLE = Qt.ItemDataRole.UserRole + 1
-SMART_ICONS = {"all": "library", "not_analysed": "circle", "analysed": "check", "failed": "warning",
+SMART_ICONS = {"all": "library", "not_analyzed": "circle", "analyzed": "check", "failed": "warning",
                "missing": "missing"}
 
 

@@ -151,7 +151,7 @@ def test_tracks_with_different_audio_never_share_results(library, tmp_path):
     assert library.annotations_for(edited.id).tempo is None
 
 
-def test_the_tag_command_path_keeps_analyses_even_if_the_library_update_never_ran(library, tmp_path):
+def test_the_tag_command_path_keeps_analyzes_even_if_the_library_update_never_ran(library, tmp_path):
     """``tag`` killed between replacing the file and recording it: the next scan finishes the job."""
     path = write_song(tmp_path / "song.flac", seconds=1.0)
     library.scan([tmp_path])
@@ -178,7 +178,7 @@ def _make_legacy(library) -> None:
             track.content_hash, track.hash_scheme = old, None
 
 
-def test_an_old_library_is_rehashed_on_the_next_scan_and_keeps_its_analyses(library, tmp_path):
+def test_an_old_library_is_rehashed_on_the_next_scan_and_keeps_its_analyzes(library, tmp_path):
     music = tmp_path / "music"
     kept = write_song(music / "kept.flac", seconds=1.0)
     moved = write_song(music / "moved.wav", seconds=1.0, bpm=90)

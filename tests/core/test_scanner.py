@@ -109,7 +109,7 @@ def test_a_changed_file_is_read_again(library, tmp_path):
     assert track.title == "New" and track.duration == pytest.approx(2.0, abs=0.01)
 
 
-def test_a_moved_file_keeps_its_track_and_analyses(library, tmp_path):
+def test_a_moved_file_keeps_its_track_and_analyzes(library, tmp_path):
     from moss_music.annotations import Key, TrackAnnotations
 
     original = write_song(tmp_path / "music" / "a" / "song.flac", seconds=1.0)

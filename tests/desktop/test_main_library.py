@@ -116,7 +116,7 @@ def test_meter_and_caption_tag_filters(qtbot, window, song_folder, library):
     wait_titles(qtbot, window, {"Ballad"})
 
 
-def test_smart_lists_split_analysed_unanalysed_and_missing(qtbot, window, song_folder, library):
+def test_smart_lists_split_analyzed_unanalyzed_and_missing(qtbot, window, song_folder, library):
     folder = song_folder(("Done", "A"), ("Todo", "B"), ("Gone", "C"))
     scan(qtbot, window, folder)
     ids = track_ids_by_title(library)
@@ -124,9 +124,9 @@ def test_smart_lists_split_analysed_unanalysed_and_missing(qtbot, window, song_f
     os.remove(next(folder.glob("*Gone.flac")))
     scan(qtbot, window, folder)
 
-    window.sidebar.select_smart_list("analysed")
+    window.sidebar.select_smart_list("analyzed")
     wait_titles(qtbot, window, {"Done"})
-    window.sidebar.select_smart_list("not_analysed")
+    window.sidebar.select_smart_list("not_analyzed")
     wait_titles(qtbot, window, {"Todo"})
     window.sidebar.select_smart_list("missing")
     wait_titles(qtbot, window, {"Gone"})

@@ -113,7 +113,7 @@ def test_settings_dialog_lists_the_library_folders(dialog):
     assert "12 tracks" in dialog.folder_list.item(0).text()
 
 
-def test_analyse_new_files_is_on_by_default_and_can_be_turned_off(qtbot, dialog, data_dir):
+def test_analyze_new_files_is_on_by_default_and_can_be_turned_off(qtbot, dialog, data_dir):
     assert dialog.auto_box.isChecked()
     assert SettingsStore(data_dir.settings_file).auto_analyze
     dialog.tabs.setCurrentIndex(0)

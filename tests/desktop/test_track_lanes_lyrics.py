@@ -233,7 +233,7 @@ def test_the_practice_panel_does_not_move_with_the_chord_name(view):
     assert panel.current_chord.pixel_size < 64, "a long name gets a smaller font, not a wider box"
 
 
-def test_the_demo_song_opens_analysed(qtbot, library, tmp_path):
+def test_the_demo_song_opens_analyzed(qtbot, library, tmp_path):
     from moss_music.analysis import get_analyzer_class
     from moss_music.analysis.pipeline import analyze_track
     from moss_music.demo import BUNDLED_DEMO, write_demo_song

@@ -67,7 +67,7 @@ def annotations() -> TrackAnnotations:
 
 
 @pytest.fixture
-def analysed_track(library, tmp_path):
+def analyzed_track(library, tmp_path):
     """A scanned FLAC file in the library with a stored 'dsp' analysis."""
     path = write_song(tmp_path / "music" / "My Song.flac", seconds=DURATION,
                       tags={"title": "My Song", "artist": "The Testers", "album": "Fixtures"})

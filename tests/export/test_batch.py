@@ -10,31 +10,31 @@ from moss_music.export.tags import TagOptions
 from tests.audio_fixtures import write_song
 
 
-def test_every_format_is_written_for_an_analysed_track(library, analysed_track, tmp_path):
+def test_every_format_is_written_for_an_analyzed_track(library, analyzed_track, tmp_path):
     out = tmp_path / "out"
-    report = export_tracks(library, [analysed_track.id], FORMATS, out)
+    report = export_tracks(library, [analyzed_track.id], FORMATS, out)
     assert [item.status for item in report.items] == ["written"] * len(FORMATS), report.items
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(f"My Song{get_writer(f).extension}" for f in FORMATS)
     assert report.ok
 
 
-def test_existing_files_are_kept_unless_forced(library, analysed_track, tmp_path):
+def test_existing_files_are_kept_unless_forced(library, analyzed_track, tmp_path):
     out = tmp_path / "out"
     (out).mkdir()
     target = out / "My Song.lrc"
     target.write_text("my own careful edit")
-    report = export_tracks(library, [analysed_track.id], ["lrc"], out)
+    report = export_tracks(library, [analyzed_track.id], ["lrc"], out)
     assert report.items[0].status == "exists" and not report.ok
     assert target.read_text() == "my own careful edit"
-    report = export_tracks(library, [analysed_track.id], ["lrc"], out, force=True)
+    report = export_tracks(library, [analyzed_track.id], ["lrc"], out, force=True)
     assert report.items[0].status == "written" and target.read_text().startswith("[ti:My Song]")
 
 
-def test_user_edits_are_what_gets_exported(library, analysed_track, tmp_path):
-    library.save_user_layer(analysed_track.id, "sections", [
+def test_user_edits_are_what_gets_exported(library, analyzed_track, tmp_path):
+    library.save_user_layer(analyzed_track.id, "sections", [
         {"start": 0.0, "end": 24.0, "label": "Whole Song", "function": "other", "confidence": 1.0}])
-    export_tracks(library, [analysed_track.id], ["audacity"], tmp_path)
+    export_tracks(library, [analyzed_track.id], ["audacity"], tmp_path)
     assert (tmp_path / "My Song.labels.txt").read_text() == "0.000000\t24.000000\tWhole Song\n"
 
 
@@ -58,54 +58,54 @@ def test_same_file_names_in_different_folders_do_not_collide(library, tmp_path):
     assert len(set(paths)) == 2 and all(item.status == "written" for item in report.items)
 
 
-def test_unknown_format_fails_before_writing(library, analysed_track, tmp_path):
+def test_unknown_format_fails_before_writing(library, analyzed_track, tmp_path):
     with pytest.raises(ValueError, match="unknown export format"):
-        export_tracks(library, [analysed_track.id], ["lrc", "mp5"], tmp_path / "out")
+        export_tracks(library, [analyzed_track.id], ["lrc", "mp5"], tmp_path / "out")
     assert not (tmp_path / "out").exists()
 
 
-def test_cancel_stops_between_files(library, analysed_track, tmp_path):
+def test_cancel_stops_between_files(library, analyzed_track, tmp_path):
     calls = []
-    report = export_tracks(library, [analysed_track.id], ["lrc", "srt", "vtt"], tmp_path,
+    report = export_tracks(library, [analyzed_track.id], ["lrc", "srt", "vtt"], tmp_path,
                            should_cancel=lambda: len(calls) >= 1, progress=lambda *a: calls.append(a))
     assert report.cancelled and len(report.items) == 1
 
 
-def test_export_options_reach_the_writers(library, analysed_track, tmp_path):
-    export_tracks(library, [analysed_track.id], ["chordpro"], tmp_path, options=ExportOptions(transpose=2))
+def test_export_options_reach_the_writers(library, analyzed_track, tmp_path):
+    export_tracks(library, [analyzed_track.id], ["chordpro"], tmp_path, options=ExportOptions(transpose=2))
     assert "{key: Bm}" in (tmp_path / "My Song.cho").read_text()
 
 
-def test_tagging_keeps_the_track_and_its_analyses(library, analysed_track):
-    outcomes = tag_tracks(library, [analysed_track.id], TagOptions())
+def test_tagging_keeps_the_track_and_its_analyzes(library, analyzed_track):
+    outcomes = tag_tracks(library, [analyzed_track.id], TagOptions())
     assert outcomes[0].written and outcomes[0].error is None
-    track = library.get_track(analysed_track.id)
+    track = library.get_track(analyzed_track.id)
     assert library.annotations_for(track.id).chords  # analyses followed the new content hash
     report = library.scan([track.path])
     assert report.unchanged == 1 and report.added == 0  # the rescan sees nothing new
     assert library.annotations_for(track.id).key.tonic == "A"
 
 
-def test_tagging_a_copy_leaves_the_other_copy_its_analyses(library, analysed_track, tmp_path):
+def test_tagging_a_copy_leaves_the_other_copy_its_analyzes(library, analyzed_track, tmp_path):
     copy = tmp_path / "copy" / "My Song.flac"
     copy.parent.mkdir()
-    copy.write_bytes(open(analysed_track.path, "rb").read())
+    copy.write_bytes(open(analyzed_track.path, "rb").read())
     twin = library.add_file(copy)
-    tag_tracks(library, [analysed_track.id], TagOptions())
-    assert library.annotations_for(twin.id).chords and library.annotations_for(analysed_track.id).chords
+    tag_tracks(library, [analyzed_track.id], TagOptions())
+    assert library.annotations_for(twin.id).chords and library.annotations_for(analyzed_track.id).chords
 
 
-def test_dry_run_reports_changes_and_writes_nothing(library, analysed_track):
-    before = open(analysed_track.path, "rb").read()
-    outcomes = tag_tracks(library, [analysed_track.id], TagOptions(), dry_run=True)
+def test_dry_run_reports_changes_and_writes_nothing(library, analyzed_track):
+    before = open(analyzed_track.path, "rb").read()
+    outcomes = tag_tracks(library, [analyzed_track.id], TagOptions(), dry_run=True)
     assert outcomes[0].changes and not outcomes[0].written
-    assert open(analysed_track.path, "rb").read() == before
+    assert open(analyzed_track.path, "rb").read() == before
 
 
-def test_missing_file_is_reported_and_the_batch_goes_on(library, analysed_track, tmp_path):
+def test_missing_file_is_reported_and_the_batch_goes_on(library, analyzed_track, tmp_path):
     other = library.add_file(write_song(tmp_path / "gone.flac", seconds=1.0))
     (tmp_path / "gone.flac").unlink()
-    outcomes = tag_tracks(library, [other.id, analysed_track.id], TagOptions())
+    outcomes = tag_tracks(library, [other.id, analyzed_track.id], TagOptions())
     assert "missing" in outcomes[0].error
     assert outcomes[1].written
 
@@ -133,19 +133,19 @@ def test_shortened_names_keep_long_names_apart():
     assert output_name("song", ".mid") == "song.mid"
 
 
-def test_exported_files_follow_the_umask(library, analysed_track, tmp_path):
+def test_exported_files_follow_the_umask(library, analyzed_track, tmp_path):
     import os
 
     old = os.umask(0o022)
     try:
-        export_tracks(library, [analysed_track.id], ["lrc", "midi"], tmp_path / "out")
+        export_tracks(library, [analyzed_track.id], ["lrc", "midi"], tmp_path / "out")
     finally:
         os.umask(old)
     modes = {p.name: p.stat().st_mode & 0o777 for p in (tmp_path / "out").iterdir()}
     assert set(modes.values()) == {0o644}, modes
 
 
-def test_an_analysed_track_without_lyrics_says_so_once(library, tmp_path):
+def test_an_analyzed_track_without_lyrics_says_so_once(library, tmp_path):
     """Not 'lrc: lrc: … (analyse it first)' for a track that has been analysed."""
     track = library.add_file(write_song(tmp_path / "plain.flac", seconds=1.0))
     library.save_analysis(track, backend="dsp", model_id="dsp", model_revision="test", tasks=["key"],

@@ -25,9 +25,9 @@ def cli(home: Path, *args: str) -> subprocess.CompletedProcess:
                            capture_output=True, text=True, timeout=300)
 
 
-def test_export_every_format_by_track_id(data_dir, analysed_track, tmp_path):
+def test_export_every_format_by_track_id(data_dir, analyzed_track, tmp_path):
     out = tmp_path / "exports"
-    result = cli(data_dir.root, "export", "--format", "all", "--out", str(out), str(analysed_track.id))
+    result = cli(data_dir.root, "export", "--format", "all", "--out", str(out), str(analyzed_track.id))
     assert result.returncode == 0, result.stderr
     written = sorted(p.name for p in out.iterdir())
     assert written == sorted(f"My Song{get_writer(f).extension}" for f in FORMATS)
@@ -36,15 +36,15 @@ def test_export_every_format_by_track_id(data_dir, analysed_track, tmp_path):
     assert [m.text for m in mido.MidiFile(out / "My Song.mid").tracks[0] if m.type == "marker"][0] == "Intro"
 
 
-def test_export_by_path_never_overwrites_without_force(data_dir, analysed_track, tmp_path):
+def test_export_by_path_never_overwrites_without_force(data_dir, analyzed_track, tmp_path):
     out = tmp_path / "exports"
-    first = cli(data_dir.root, "export", "-f", "lrc,cue", "-o", str(out), analysed_track.path)
+    first = cli(data_dir.root, "export", "-f", "lrc,cue", "-o", str(out), analyzed_track.path)
     assert first.returncode == 0, first.stderr
     (out / "My Song.cue").write_text("edited by hand")
-    again = cli(data_dir.root, "export", "-f", "cue", "-o", str(out), analysed_track.path)
+    again = cli(data_dir.root, "export", "-f", "cue", "-o", str(out), analyzed_track.path)
     assert again.returncode == 1 and "--force" in again.stderr
     assert (out / "My Song.cue").read_text() == "edited by hand"
-    forced = cli(data_dir.root, "export", "-f", "cue", "-o", str(out), "--force", "--json", analysed_track.path)
+    forced = cli(data_dir.root, "export", "-f", "cue", "-o", str(out), "--force", "--json", analyzed_track.path)
     assert forced.returncode == 0
     assert json.loads(forced.stdout)["items"][0]["status"] == "written"
     assert (out / "My Song.cue").read_text().startswith("REM COMMENT")
@@ -63,22 +63,22 @@ def test_usage_errors_exit_2_with_a_message(data_dir, tmp_path, capsys, args, me
     assert code == 2 and message in capsys.readouterr().err
 
 
-def test_tag_dry_run_then_write(data_dir, analysed_track):
-    before = Path(analysed_track.path).read_bytes()
-    dry = cli(data_dir.root, "tag", "--dry-run", "--key-notation", "camelot", str(analysed_track.id))
+def test_tag_dry_run_then_write(data_dir, analyzed_track):
+    before = Path(analyzed_track.path).read_bytes()
+    dry = cli(data_dir.root, "tag", "--dry-run", "--key-notation", "camelot", str(analyzed_track.id))
     assert dry.returncode == 0, dry.stderr
     assert "would change" in dry.stdout and "KEY: (none) -> 8A" in dry.stdout
-    assert Path(analysed_track.path).read_bytes() == before
+    assert Path(analyzed_track.path).read_bytes() == before
     done = cli(data_dir.root, "tag", "--all", "--key-notation", "camelot", "--backup", "--json")
     assert done.returncode == 0, done.stderr
     outcome = json.loads(done.stdout)[0]
     assert outcome["written"] and outcome["backup"].endswith(".bak")
-    assert FLAC(analysed_track.path)["INITIALKEY"] == ["8A"]
+    assert FLAC(analyzed_track.path)["INITIALKEY"] == ["8A"]
     assert "already up to date" in cli(data_dir.root, "tag", "--key-notation", "camelot", "--all").stdout
 
 
 @pytest.mark.slow
-def test_dsp_analysed_track_exports_every_format(library, data_dir, tmp_path):
+def test_dsp_analyzed_track_exports_every_format(library, data_dir, tmp_path):
     """The issue's 'done when': the real DSP analyzer, lyrics imported from an .lrc, every format out."""
     from moss_music.analysis import get_analyzer_class
     from moss_music.analysis.pipeline import analyze_track
@@ -98,9 +98,9 @@ def test_dsp_analysed_track_exports_every_format(library, data_dir, tmp_path):
     assert [m for m in midi.tracks[0] if m.type == "set_tempo"]
 
 
-def test_tag_rejects_a_bad_language_before_the_dry_run(data_dir, analysed_track):
+def test_tag_rejects_a_bad_language_before_the_dry_run(data_dir, analyzed_track):
     """Issue 16.7: '--language é€ü' passed the dry run and crashed on write."""
     for extra in (["--dry-run"], []):
-        result = cli(data_dir.root, "tag", *extra, "--language", "é€ü", str(analysed_track.id))
+        result = cli(data_dir.root, "tag", *extra, "--language", "é€ü", str(analyzed_track.id))
         assert result.returncode == 2 and "three ASCII letters" in result.stderr
         assert "Traceback" not in result.stderr

@@ -154,18 +154,18 @@ def test_rpp_without_a_usable_audio_file_fails_instead_of_reporting_success(anno
     assert not target.exists()
 
 
-def test_cue_file_line_is_relative_to_the_cue_sheet(library, analysed_track, tmp_path):
+def test_cue_file_line_is_relative_to_the_cue_sheet(library, analyzed_track, tmp_path):
     """Issue 14.8: a bare name only worked when the .cue sat beside the audio."""
     import os
 
     from moss_music.export import export_tracks
 
     out = tmp_path / "exports" / "cues"
-    export_tracks(library, [analysed_track.id], ["cue"], out)
+    export_tracks(library, [analyzed_track.id], ["cue"], out)
     header, _ = parse_cue((out / "My Song.cue").read_text())
     name = header["FILE"].rsplit(" ", 1)[0].strip('"')
     assert name == os.path.join("..", "..", "music", "My Song.flac")
-    assert (out / name).resolve() == Path(analysed_track.path).resolve()
+    assert (out / name).resolve() == Path(analyzed_track.path).resolve()
 
 
 def test_cue_sheet_with_more_sections_than_tracks_warns():

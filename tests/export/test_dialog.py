@@ -15,16 +15,16 @@ from tests.audio_fixtures import write_song
 
 
 @pytest.fixture
-def export_dialog(qtbot, library, analysed_track):
-    dialog = ExportDialog(library, [analysed_track.id])
+def export_dialog(qtbot, library, analyzed_track):
+    dialog = ExportDialog(library, [analyzed_track.id])
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: dialog.folder_edit.text() != "", timeout=10_000)
     yield dialog
     dialog.runner.wait_idle()
 
 
-def test_default_folder_is_the_tracks_folder(export_dialog, analysed_track):
-    assert export_dialog.folder_edit.text() == str(Path(analysed_track.path).parent)
+def test_default_folder_is_the_tracks_folder(export_dialog, analyzed_track):
+    assert export_dialog.folder_edit.text() == str(Path(analyzed_track.path).parent)
 
 
 def test_export_writes_the_checked_formats(qtbot, export_dialog, tmp_path):
@@ -76,12 +76,12 @@ def test_options_map_onto_export_options(export_dialog):
     assert options.transpose == 3 and options.prefer_flats is True and options.midi_block_chords is False
 
 
-def test_tag_dialog_previews_then_writes(qtbot, library, analysed_track):
-    before = open(analysed_track.path, "rb").read()
-    dialog = TagDialog(library, [analysed_track.id])
+def test_tag_dialog_previews_then_writes(qtbot, library, analyzed_track):
+    before = open(analyzed_track.path, "rb").read()
+    dialog = TagDialog(library, [analyzed_track.id])
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: dialog.write_button.isEnabled(), timeout=30_000)
-    assert open(analysed_track.path, "rb").read() == before  # the preview only read the file
+    assert open(analyzed_track.path, "rb").read() == before  # the preview only read the file
     top = dialog.diff.topLevelItem(0)
     fields = {top.child(i).text(0): top.child(i).text(2) for i in range(top.childCount())}
     assert fields["KEY"] == "Am" and fields["BPM"] == "123"
@@ -95,7 +95,7 @@ def test_tag_dialog_previews_then_writes(qtbot, library, analysed_track):
     with qtbot.waitSignal(dialog.finished_writing, timeout=60_000) as blocker:
         dialog.write_button.click()
     assert blocker.args[0][0].written
-    assert FLAC(analysed_track.path)["KEY"] == ["8A"]
+    assert FLAC(analyzed_track.path)["KEY"] == ["8A"]
     assert "Tags written to 1 file(s)" in dialog.status.text()
     assert not dialog.write_button.isEnabled()
     dialog.runner.wait_idle()
@@ -137,8 +137,8 @@ def test_pointing_at_a_format_shows_its_description(qtbot, export_dialog):
     assert "Point at a format" in export_dialog.formats.description.text()
 
 
-def test_warnings_show_in_the_results(qtbot, export_dialog, library, analysed_track, tmp_path):
-    library.save_user_layer(analysed_track.id, "lyrics", [
+def test_warnings_show_in_the_results(qtbot, export_dialog, library, analyzed_track, tmp_path):
+    library.save_user_layer(analyzed_track.id, "lyrics", [
         {"start": 5.0, "end": 6.0, "text": "hieroglyph \U00013000", "words": []}])
     export_dialog.folder_edit.setText(str(tmp_path / "out"))
     export_dialog.set_formats(["leadsheet-pdf"])
@@ -148,8 +148,8 @@ def test_warnings_show_in_the_results(qtbot, export_dialog, library, analysed_tr
     assert "warning: no installed font" in export_dialog.results.toPlainText()
 
 
-def test_tag_dialog_offers_the_id3_version(qtbot, library, analysed_track):
-    dialog = TagDialog(library, [analysed_track.id])
+def test_tag_dialog_offers_the_id3_version(qtbot, library, analyzed_track):
+    dialog = TagDialog(library, [analyzed_track.id])
     qtbot.addWidget(dialog)
     dialog.id3_version.setCurrentIndex(1)
     assert dialog.options().id3_version == "2.3"

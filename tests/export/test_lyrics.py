@@ -95,15 +95,15 @@ def test_parser_reads_real_world_lrc_variants():
     assert doc.lines[2].end == pytest.approx(24.5)
 
 
-def test_lyrics_file_import_becomes_the_user_layer(library, tmp_path, analysed_track):
+def test_lyrics_file_import_becomes_the_user_layer(library, tmp_path, analyzed_track):
     lrc = tmp_path / "new.lrc"
     lrc.write_text("[00:01.00]First imported\n[00:03.50]Second imported\n[00:06.00]\n", encoding="utf-8")
-    import_lyrics(library, analysed_track.id, read_lyrics_file(lrc))
-    lyrics = library.annotations_for(analysed_track.id).lyrics
+    import_lyrics(library, analyzed_track.id, read_lyrics_file(lrc))
+    lyrics = library.annotations_for(analyzed_track.id).lyrics
     assert [line.text for line in lyrics] == ["First imported", "Second imported"]
     assert lyrics[1].end == pytest.approx(6.0)
-    library.clear_user_layer(analysed_track.id, "lyrics")  # the machine lyrics are still underneath
-    assert library.annotations_for(analysed_track.id).lyrics[0].text == "Hello my old friend"
+    library.clear_user_layer(analyzed_track.id, "lyrics")  # the machine lyrics are still underneath
+    assert library.annotations_for(analyzed_track.id).lyrics[0].text == "Hello my old friend"
 
 
 def test_plain_text_lyrics_are_read_untimed(tmp_path):

@@ -85,13 +85,13 @@ def test_plain_text_import_says_untimed_and_timed_exports_skip_it(data_dir, plai
     assert not out.exists() or not any(out.iterdir()), "no timed file with made-up times"
 
 
-def test_clear_goes_back_to_the_analysis(data_dir, analysed_track, tmp_path, capsys):
+def test_clear_goes_back_to_the_analysis(data_dir, analyzed_track, tmp_path, capsys):
     source = tmp_path / "mine.txt"
     source.write_text("My own words\n", encoding="utf-8")
-    assert cli(data_dir, "lyrics", "import", str(analysed_track.id), str(source)) == 0
-    assert cli(data_dir, "lyrics", "clear", str(analysed_track.id)) == 0
+    assert cli(data_dir, "lyrics", "import", str(analyzed_track.id), str(source)) == 0
+    assert cli(data_dir, "lyrics", "clear", str(analyzed_track.id)) == 0
     capsys.readouterr()
-    cli(data_dir, "lyrics", "show", str(analysed_track.id), "--json")
+    cli(data_dir, "lyrics", "show", str(analyzed_track.id), "--json")
     assert json.loads(capsys.readouterr().out)[0]["text"] == "Hello my old friend"
 
 

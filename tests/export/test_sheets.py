@@ -189,7 +189,7 @@ def test_lead_sheet_pdf_warns_about_characters_no_font_has(annotations):
     assert len(writer.warnings) == 1 and "\U00013000" in writer.warnings[0] and "fonts-noto" in writer.warnings[0]
 
 
-def test_lead_sheet_pdf_export_prints_no_font_tool_chatter(data_dir, analysed_track, tmp_path):
+def test_lead_sheet_pdf_export_prints_no_font_tool_chatter(data_dir, analyzed_track, tmp_path):
     """Issue 14.8: ~200 fontTools INFO lines reached the console."""
     import subprocess
     import sys
@@ -197,7 +197,7 @@ def test_lead_sheet_pdf_export_prints_no_font_tool_chatter(data_dir, analysed_tr
     code = ("import logging, sys; logging.basicConfig(level=logging.INFO);"
             "from moss_music.cli import main; sys.exit(main(sys.argv[1:]))")
     result = subprocess.run([sys.executable, "-c", code, "--home", str(data_dir.root), "export", "-f",
-                             "leadsheet-pdf", "-o", str(tmp_path / "out"), str(analysed_track.id)],
+                             "leadsheet-pdf", "-o", str(tmp_path / "out"), str(analyzed_track.id)],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     chatter = [row for row in result.stderr.splitlines() if "fontTools" in row or "alembic" in row]

@@ -38,9 +38,9 @@ def test_every_timed_format_skips_untimed_lyrics_with_the_reason():
             raise AssertionError(f"{name} would write untimed lyrics")
 
 
-def test_batch_report_says_why_and_writes_no_timed_file(library, analysed_track, tmp_path):
-    library.save_user_layer(analysed_track.id, "lyrics", [{"start": 0.0, "end": 0.0, "text": t} for t in WORDS])
-    report = export_tracks(library, [analysed_track.id], [*TIMED_FORMATS, "chordpro", "leadsheet"], tmp_path)
+def test_batch_report_says_why_and_writes_no_timed_file(library, analyzed_track, tmp_path):
+    library.save_user_layer(analyzed_track.id, "lyrics", [{"start": 0.0, "end": 0.0, "text": t} for t in WORDS])
+    report = export_tracks(library, [analyzed_track.id], [*TIMED_FORMATS, "chordpro", "leadsheet"], tmp_path)
     skipped = {item.format: item.message for item in report.by_status("skipped")}
     assert skipped == dict.fromkeys(TIMED_FORMATS, UNTIMED_LYRICS)
     assert {item.format for item in report.by_status("written")} == {"chordpro", "leadsheet"}
@@ -136,11 +136,11 @@ def test_tagging_says_untimed_lines_got_no_synced_tag(library, data_dir, tmp_pat
     assert f"note: no synced lyrics (SYLT): {UNTIMED_LYRICS}" in capsys.readouterr().out
 
 
-def test_export_dialog_counts_and_explains_the_skipped_formats(qtbot, library, analysed_track, tmp_path):
+def test_export_dialog_counts_and_explains_the_skipped_formats(qtbot, library, analyzed_track, tmp_path):
     from desktop.export_dialog import ExportDialog
 
-    library.save_user_layer(analysed_track.id, "lyrics", [{"start": 0.0, "end": 0.0, "text": t} for t in WORDS])
-    dialog = ExportDialog(library, [analysed_track.id])
+    library.save_user_layer(analyzed_track.id, "lyrics", [{"start": 0.0, "end": 0.0, "text": t} for t in WORDS])
+    dialog = ExportDialog(library, [analyzed_track.id])
     qtbot.addWidget(dialog)
     dialog.folder_edit.setText(str(tmp_path / "out"))
     dialog.set_formats(["lrc", "srt", "chordpro"])

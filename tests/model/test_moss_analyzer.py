@@ -73,7 +73,7 @@ def test_out_of_memory_fallback_steps_down_to_one_task_then_shorter_windows(anal
     assert len(steps) < 10
 
 
-def test_the_lighter_settings_still_analyse(analyzer):
+def test_the_lighter_settings_still_analyze(analyzer):
     result = analyzer.analyze(AudioData(noise(3.0), 16_000), ["key"],
                               params=analyzer.oom_fallback(analyzer.oom_fallback({})))
     assert "key" in result.raw
