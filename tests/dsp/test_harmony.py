@@ -123,3 +123,26 @@ def test_passing_seconds_and_fourths_in_the_melody_do_not_make_a_sus_chord(run):
     chords = run(normalise(audio), ["chords"]).chords
     assert not any("sus" in c.label for c in chords)
     assert _majmin(truth, chords)["majmin"] >= 0.9
+
+
+def test_a_walking_bass_with_chromatic_approach_notes_names_no_out_of_key_chord(run):
+    """Approach notes a semitone under the next root (G# before A in D major) and their overtones pull
+    single beats toward chromatic triads on the dev set's shuffles; every beat here must stay diatonic."""
+    from tests.dsp.synth import SR, midi_to_hz, normalise, place, tone
+
+    labels = ["D", "B:min", "G", "A"] * 3
+    audio, truth = song([(lab, 4) for lab in labels], bpm=120.0, bass=False, melody_seed=4)
+    period = 0.5
+    roots = [note_to_pitch_class(lab.split(":")[0]) for lab in labels] + [note_to_pitch_class("D")]
+    for i, lab in enumerate(labels):
+        root = 38 + (roots[i] - 2) % 12
+        third = 3 if ":min" in lab else 4
+        walk = [root, root + third, root + 7, 38 + (roots[i + 1] - 2) % 12 - 1]
+        for k, note in enumerate(walk):
+            place(audio, tone(midi_to_hz(note), period * 0.9, SR, harmonics=6, decay=1.0),
+                  0.5 + (4 * i + k) * period, SR, 0.5)
+    chords = run(normalise(audio), ["chords"]).chords
+    scale = {2, 4, 6, 7, 9, 11, 1}
+    roots_found = {note_to_pitch_class(c.label.split(":")[0].split("/")[0]) for c in chords if c.label != "N"}
+    assert roots_found <= scale, [c.label for c in chords]
+    assert _majmin(truth, chords)["majmin"] >= 0.9

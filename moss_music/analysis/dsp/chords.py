@@ -31,7 +31,10 @@ NO_CHORD_COS = 0.35
 """Below this template fit (cosine) a beat is better called N than any chord."""
 STAY = {1: 0.55, 3: 0.8}
 STAY_OTHER = 0.93
-KEY_BONUS = 1.5
+KEY_BONUS = 2.5
+KEY_NEUTRAL = ("aug",)
+"""Qualities that are chromatic by nature: on a scale degree they take the in-key bonus, so a larger bonus
+(which keeps walking-bass approach notes from naming out-of-key triads) does not hide them."""
 SUS_THIRD_WEIGHT = 0.8
 """Suspended templates count a major or minor third against them (weight -1 at both): a triad with a
 passing second or fourth (a melody note, an arpeggio's neighbour) is still the triad, and a sus chord
@@ -126,7 +129,9 @@ def decode(treble: np.ndarray, bass: np.ndarray, audible: np.ndarray, positions:
     if key is not None:
         scale = key_scale(*key)
         for i, st in enumerate(STATES):
-            if st.root is not None and set(st.pitch_classes()) <= scale:
+            if st.root is None:
+                continue
+            if set(st.pitch_classes()) <= scale or (st.quality in KEY_NEUTRAL and st.root in scale):
                 entry[i] += KEY_BONUS
     entry = entry - np.log(np.exp(entry).sum())
     stay = np.array([STAY.get(int(p), STAY_OTHER) for p in positions])
