@@ -142,3 +142,42 @@ def test_fast_waltz_is_counted_in_its_beats_not_halved(run, bpm):
     result = run(_fast_waltz(bpm), ["beats"])
     assert result.tempo.bpm == pytest.approx(bpm, rel=0.04)
     assert str(result.time_signature) == "3/4"
+
+
+def _dotted_arp_groove(bpm: float, bars: int = 24) -> np.ndarray:
+    """Four-on-the-floor kick and bass under a six-note 16th arpeggio that repeats every dotted quarter
+    (1.5 beats) regardless of the bar, accented on its first note: its period competes with the beat's."""
+    from tests.dsp.synth import kick, midi_to_hz, normalise, place, tone
+
+    beat = 60.0 / bpm
+    out = np.zeros(int((bars * 4 * beat + 2.0) * SR))
+    arp = [60, 64, 67, 72, 67, 64]
+    for k in range(bars * 16):
+        t = 0.5 + k * beat / 4
+        if k % 4 == 0:
+            place(out, kick(), t, gain=0.9)
+        place(out, tone(midi_to_hz(arp[k % 6]), beat / 4, decay=0.3), t, gain=0.5 if k % 6 == 0 else 0.2)
+        if k % 4 == 0:
+            place(out, tone(midi_to_hz(36), 0.8 * beat, harmonics=4, decay=1.0), t, gain=0.3)
+    return normalise(out)
+
+
+def test_a_groove_repeating_every_dotted_quarter_is_counted_on_the_kick(run):
+    # the arpeggio repeats every 1.5 beats (84.7 BPM); the kick and bass on every beat say 127
+    assert run(_dotted_arp_groove(127.0), ["beats"]).tempo.bpm == pytest.approx(127.0, rel=0.04)
+
+
+def test_tempo_estimate_prefers_the_beat_over_an_equally_strong_dotted_quarter_pattern():
+    # onset envelopes (full and low band) with a pulse every beat at 127 BPM and one every 1.5 beats:
+    # the slower lag wins the prior, the check for support at two thirds of it restores the beat
+    from moss_music.analysis.dsp.beats import estimate_tempo
+    from moss_music.analysis.dsp.features import FRAME_RATE
+
+    period = 60 * FRAME_RATE / 127.0
+    env = np.zeros(int(60 * FRAME_RATE))
+    for step in (period, 1.5 * period):
+        env[np.round(np.arange(0, len(env) - 2, step)).astype(int)] += 1.0
+    env = np.convolve(env, [0.5, 1.0, 0.5], mode="same")
+    bpm, confidence = estimate_tempo(env, env)
+    assert bpm == pytest.approx(127.0, rel=0.02)
+    assert confidence > 0.5
