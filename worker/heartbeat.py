@@ -20,8 +20,10 @@ from worker.runner import JobRunner, dispatch
 log = logging.getLogger("worker.heartbeat")
 
 SWEEP_S = 3.0
-RECONCILE_S = 60.0
-LOST_AFTER = timedelta(seconds=30)
+RECONCILE_S = 10.0
+"""How often a consumer looks for queued jobs without a queue task (a consumer killed between taking the task
+and claiming the job loses it); a second dispatch is harmless because claiming a job is a conditional update."""
+LOST_AFTER = timedelta(seconds=10)
 WARN_EVERY_S = 60.0
 
 
@@ -79,7 +81,7 @@ class Heartbeat(threading.Thread):
 
     def run(self) -> None:
         next_sweep = time.monotonic() + SWEEP_S
-        next_reconcile = time.monotonic() + RECONCILE_S
+        next_reconcile = time.monotonic() + min(RECONCILE_S, LOST_AFTER.total_seconds() + SWEEP_S)
         last_warning = -WARN_EVERY_S
         while not self._stop_event.wait(slots.HEARTBEAT_S):
             try:
