@@ -1,23 +1,20 @@
-"""Export and tag-writing dialogs: choose formats and options, see what will happen, then do it off the UI thread.
+"""The export dialog: choose formats and options, see what will happen, then write off the UI thread.
 
 ``ExportDialog`` writes the chosen formats for the chosen tracks into one
-folder and asks (inline, before anything is written) when files exist.
-``TagDialog`` previews every tag change as a diff (a dry run) and only then
-writes, through the safe temp-copy-verify-replace path. Both run their work on
-a ``BackgroundRunner`` pool thread and report progress through a queued
-signal; the widgets only show what the ``moss_music.export`` functions return.
+folder and asks (inline, before anything is written) when files exist. The
+run itself (pool thread, progress, cancel) is ``batch_dialog.BatchDialog``'s;
+the widgets only show what the ``moss_music.export`` functions return. Tag
+writing has its own dialog (``tag_dialog.TagDialog``), opened from here too.
 """
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
@@ -29,116 +26,24 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSpinBox,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop.services import BackgroundRunner, describe_error
+from desktop.batch_dialog import BatchDialog, RunState, track_noun
+from desktop.tag_dialog import TagDialog
 from moss_music.export import (
-    DESCRIPTOR_FIELDS,
     FORMATS,
-    ID3_VERSIONS,
-    KEY_NOTATIONS,
     WRITERS,
     ExportOptions,
-    TagOptions,
     export_tracks,
     planned_targets,
-    tag_tracks,
 )
 from moss_music.export.registry import GROUPS
 
 DEFAULT_FORMATS = ("lrc", "midi", "jams")
-_KEY_NOTATION_LABELS = {"standard": "Standard (Dbm)", "openkey": "Open Key (7m)", "camelot": "Camelot (12A)"}
 _SPELLINGS = (("For the key (as analysed)", None), ("Sharps", False), ("Flats", True))
 _PICKER_HINT = "Point at a format to see what it writes."
-_DESCRIPTOR_LABELS = {"genre": "Genre", "mood": "Mood", "grouping": "Grouping", "comment": "Comment (appended)",
-                      "none": "Nowhere"}
-_ID3_VERSION_LABELS = {"keep": "Keep each file's version (new tags: v2.4)",
-                       "2.3": "ID3v2.3 (Windows, older players and id3lib tools)", "2.4": "ID3v2.4"}
-
-
-class _Progress(QObject):
-    """Created on the UI thread; emitting it from the pool thread queues the update back to the UI."""
-
-    changed = Signal(int, int, str)
-
-
-class _RunState:
-    """One background run: its cancel flag and its progress signal."""
-
-    def __init__(self) -> None:
-        self.cancel = threading.Event()
-        self.progress = _Progress()
-
-    def report(self, done: int, total: int, text: str) -> None:
-        self.progress.changed.emit(done, total, text)
-
-
-def _track_noun(count: int) -> str:
-    return "1 track" if count == 1 else f"{count} tracks"
-
-
-class _BatchDialog(QDialog):
-    """What the export and tag dialogs share: one background run at a time, its progress bar, and cancelling
-    it (button or Esc) instead of closing while a thread still works on the files."""
-
-    FAILURE_TEXT = "Failed"
-    progress: QProgressBar
-    status: QLabel
-    _run: _RunState | None
-
-    def __init__(self, library, track_ids: list[int], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.library = library
-        self.track_ids = list(track_ids)
-        self.runner = BackgroundRunner(self, max_threads=1)
-        self._run = None
-
-    def _update_buttons(self) -> None:
-        raise NotImplementedError
-
-    def _begin_run(self, text: str = "") -> _RunState:
-        run = _RunState()
-        run.progress.changed.connect(self._show_progress)
-        self._run = run
-        self.progress.setRange(0, 0)
-        self.progress.show()
-        if text:
-            self.status.setText(text)
-        self._update_buttons()
-        return run
-
-    def _show_progress(self, done: int, total: int, text: str) -> None:
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(done)
-        if text:
-            self.status.setText(text)
-
-    def _end_run(self) -> None:
-        self._run = None
-        self.progress.hide()
-        self._update_buttons()
-
-    def _failed(self, error: BaseException) -> None:
-        self._end_run()
-        self.status.setText(f"{self.FAILURE_TEXT}: {describe_error(error)}")
-
-    def _close_or_cancel(self) -> None:
-        if self._run is not None:
-            self._run.cancel.set()
-            self.status.setText("Cancelling after the current file…")
-            return
-        self.reject()
-
-    def reject(self) -> None:
-        if self._run is not None:
-            self._run.cancel.set()
-            return
-        super().reject()
-
 
 class FormatPicker(QGroupBox):
     """Check boxes for the formats, grouped by who reads them and named for what each is for.
@@ -284,7 +189,7 @@ def _format_label(name: str) -> str:
     return writer.label if writer is not None and writer.label else name
 
 
-class ExportDialog(_BatchDialog):
+class ExportDialog(BatchDialog):
     """Formats, folder and options for exporting ``track_ids``; never overwrites without asking."""
 
     FAILURE_TEXT = "Export failed"
@@ -294,7 +199,7 @@ class ExportDialog(_BatchDialog):
 
     def __init__(self, library, track_ids: list[int], parent: QWidget | None = None) -> None:
         super().__init__(library, track_ids, parent)
-        self.setWindowTitle(f"Export {_track_noun(len(self.track_ids))}")
+        self.setWindowTitle(f"Export {track_noun(len(self.track_ids))}")
         self.setMinimumWidth(720)
 
         self.formats = FormatPicker(parent=self)
@@ -414,7 +319,7 @@ class ExportDialog(_BatchDialog):
                                   progress=run.report, should_cancel=run.cancel.is_set),
             self._export_done, self._failed)
 
-    def _begin_run(self, text: str = "") -> _RunState:
+    def _begin_run(self, text: str = "") -> RunState:
         self.results.hide()
         return super()._begin_run(text)
 
@@ -434,191 +339,3 @@ class ExportDialog(_BatchDialog):
 
     def _open_tags(self) -> None:
         TagDialog(self.library, self.track_ids, self).open()
-
-
-class TagOptionsForm(QGroupBox):
-    """What to write into the files' tags and how, mapped onto ``TagOptions``."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("What to write", parent)
-        form = QFormLayout(self)
-        self.key_notation = QComboBox()
-        for name in KEY_NOTATIONS:
-            self.key_notation.addItem(_KEY_NOTATION_LABELS.get(name, name), name)
-        form.addRow("Key notation", self.key_notation)
-        self.descriptors_field = QComboBox()
-        for name in DESCRIPTOR_FIELDS:
-            self.descriptors_field.addItem(_DESCRIPTOR_LABELS.get(name, name), name)
-        self.descriptors_field.setCurrentIndex(DESCRIPTOR_FIELDS.index(TagOptions().descriptors_field))
-        form.addRow("Genre/mood tags go to", self.descriptors_field)
-        self.id3_version = QComboBox()
-        for name in ID3_VERSIONS:
-            self.id3_version.addItem(_ID3_VERSION_LABELS.get(name, name), name)
-        self.id3_version.setToolTip("MP3, AIFF and WAV tags; v2.3 files stay v2.3 unless you choose otherwise")
-        form.addRow("ID3 version", self.id3_version)
-        self.field_boxes: dict[str, QCheckBox] = {}
-        row = QHBoxLayout()
-        for name, label in (("key", "Key"), ("bpm", "BPM"), ("lyrics", "Lyrics"), ("synced", "Synced lyrics/chords"),
-                            ("caption", "Caption")):
-            box = QCheckBox(label)
-            box.setChecked(True)
-            self.field_boxes[name] = box
-            row.addWidget(box)
-        form.addRow("Fields", row)
-        self.backup = QCheckBox("Keep a backup copy of each file (FILE.bak)")
-        form.addRow("", self.backup)
-
-    def options(self) -> TagOptions:
-        fields = {name: box.isChecked() for name, box in self.field_boxes.items()}
-        return TagOptions(key_notation=self.key_notation.currentData(),
-                          descriptors_field=self.descriptors_field.currentData(),
-                          id3_version=self.id3_version.currentData(), backup=self.backup.isChecked(), **fields)
-
-
-class TagDialog(_BatchDialog):
-    """Shows the tag changes for ``track_ids`` as a diff (a dry run), then writes them on request."""
-
-    finished_writing = Signal(object)
-    """The list of ``TagOutcome`` after a write."""
-    preview_ready = Signal(object)
-    """The list of ``TagOutcome`` of a dry run."""
-
-    def __init__(self, library, track_ids: list[int], parent: QWidget | None = None) -> None:
-        super().__init__(library, track_ids, parent)
-        self._preview_for: TagOptions | None = None
-        self._pending = 0
-        self.setWindowTitle(f"Write tags to {_track_noun(len(self.track_ids))}")
-        self.setMinimumSize(640, 440)
-
-        options = TagOptionsForm(self)
-        self.options_form = options
-        self.key_notation, self.descriptors_field = options.key_notation, options.descriptors_field
-        self.id3_version, self.field_boxes, self.backup = options.id3_version, options.field_boxes, options.backup
-
-        self.diff = QTreeWidget()
-        self.diff.setHeaderLabels(["File / field", "Now", "After"])
-        self.diff.setUniformRowHeights(True)
-        self.diff.setColumnWidth(0, 240)
-        self.progress = QProgressBar()
-        self.progress.hide()
-        self.status = QLabel("Reading the files' tags…")
-        self.status.setWordWrap(True)
-
-        self.buttons = QDialogButtonBox()
-        self.write_button = self.buttons.addButton("Write tags", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
-        self.write_button.clicked.connect(self.write)
-        self.close_button.clicked.connect(self._close_or_cancel)
-
-        layout = QVBoxLayout(self)
-        layout.addWidget(options)
-        layout.addWidget(QLabel("Changes (nothing is written until you press Write tags):"))
-        layout.addWidget(self.diff, 1)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.status)
-        layout.addWidget(self.buttons)
-
-        # Option changes refresh the preview after a short pause, so typing through a combo box is cheap.
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(250)
-        self._debounce.timeout.connect(self.refresh_preview)
-        for combo in (self.key_notation, self.descriptors_field, self.id3_version):
-            combo.currentIndexChanged.connect(self._options_changed)
-        for box in self.field_boxes.values():
-            box.toggled.connect(self._options_changed)
-        self._update_buttons()
-        self.refresh_preview()
-
-    def options(self) -> TagOptions:
-        return self.options_form.options()
-
-    def _options_changed(self) -> None:
-        self._preview_for = None
-        self._update_buttons()
-        self._debounce.start()
-
-    def _update_buttons(self) -> None:
-        running = self._run is not None
-        current = self._preview_for is not None and self._same_fields(self._preview_for, self.options())
-        self.write_button.setEnabled(current and not running and self._pending > 0)
-        self.close_button.setText("Cancel" if running else "Close")
-
-    @staticmethod
-    def _same_fields(a: TagOptions, b: TagOptions) -> bool:
-        return {**a.__dict__, "backup": None} == {**b.__dict__, "backup": None}
-
-    def refresh_preview(self) -> None:
-        """Dry run in the background; the diff it returns is what Write tags will do."""
-        if self._run is not None:
-            self._debounce.start()
-            return
-        options = self.options()
-        run = self._begin_run("Reading the files' tags…")
-        self.runner.submit(
-            lambda: tag_tracks(self.library, self.track_ids, options, dry_run=True, progress=run.report,
-                               should_cancel=run.cancel.is_set),
-            lambda outcomes: self._preview_done(options, outcomes), self._failed)
-
-    def _preview_done(self, options: TagOptions, outcomes) -> None:
-        self._end_run()
-        self._show_outcomes(outcomes)
-        self._pending = sum(1 for o in outcomes if o.changes and not o.error)
-        self._preview_for = options
-        errors = sum(1 for o in outcomes if o.error)
-        if self._pending:
-            self.status.setText(f"{self._pending} file(s) will change" + (f"; {errors} cannot be tagged." if errors
-                                                                          else "."))
-        else:
-            self.status.setText("Every file's tags are already up to date." if not errors
-                                else f"Nothing to write; {errors} file(s) cannot be tagged.")
-        self._update_buttons()
-        self.preview_ready.emit(outcomes)
-
-    def _show_outcomes(self, outcomes, written: bool = False) -> None:
-        self.diff.clear()
-        for outcome in outcomes:
-            name = Path(outcome.path).name if outcome.path else f"track {outcome.track_id}"
-            if outcome.error:
-                state = "error"
-            elif written:
-                state = "written" if outcome.written else "unchanged"
-            else:
-                state = f"{len(outcome.changes)} change(s)" if outcome.changes else "up to date"
-            remarks = [f"backup: {outcome.backup}"] if outcome.backup else []
-            item = QTreeWidgetItem([name, state, outcome.error or "; ".join(remarks + outcome.notes)])
-            item.setToolTip(0, outcome.path)
-            item.setToolTip(2, item.text(2))
-            for change in outcome.changes:
-                child = QTreeWidgetItem([change.field, change.old or "(none)", change.new])
-                child.setToolTip(1, change.old)
-                child.setToolTip(2, change.new)
-                item.addChild(child)
-            self.diff.addTopLevelItem(item)
-            item.setExpanded(len(outcomes) <= 5)
-
-    def write(self) -> None:
-        options = self.options()
-        run = self._begin_run("Writing tags…")
-        self.runner.submit(
-            lambda: tag_tracks(self.library, self.track_ids, options, progress=run.report,
-                               should_cancel=run.cancel.is_set),
-            self._write_done, self._failed)
-
-    def _write_done(self, outcomes) -> None:
-        self._end_run()
-        self._show_outcomes(outcomes, written=True)
-        written = sum(1 for o in outcomes if o.written)
-        errors = [o for o in outcomes if o.error]
-        self.status.setText(f"Tags written to {written} file(s)."
-                            + (f" {len(errors)} failed; their files are unchanged." if errors else ""))
-        self._pending = 0
-        self._preview_for = None
-        self._update_buttons()
-        self.finished_writing.emit(outcomes)
-
-    def keyPressEvent(self, event) -> None:
-        # Enter must not write tags by accident: only the button does.
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            return
-        super().keyPressEvent(event)

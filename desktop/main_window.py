@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.events import app_events
-from desktop.export_dialog import ExportDialog, TagDialog
+from desktop.export_dialog import ExportDialog
 from desktop.first_run.demo_flow import DemoController
 from desktop.first_run.empty_state import EmptyState
 from desktop.library import query
@@ -49,6 +49,7 @@ from desktop.settings.backends import BackendInfo
 from desktop.settings.controller import SettingsController
 from desktop.settings.store import SettingsStore
 from desktop.status import StatusBar
+from desktop.tag_dialog import TagDialog
 from desktop.track_view import open_track_view
 from desktop.watcher import ChangeWatcher
 from moss_music.audio import AUDIO_EXTENSIONS

@@ -9,7 +9,8 @@ from mutagen.flac import FLAC
 
 pytest.importorskip("pytestqt")
 
-from desktop.export_dialog import ExportDialog, TagDialog
+from desktop.export_dialog import ExportDialog
+from desktop.tag_dialog import TagDialog
 from moss_music.annotations import Key, TrackAnnotations
 from tests.audio_fixtures import write_song
 
