@@ -106,6 +106,16 @@ def test_a_minor_song_that_starts_and_ends_on_its_sixth_degree_is_still_minor(ru
     assert (key.tonic, key.mode) == ("E", "minor")
 
 
+def test_a_natural_minor_song_without_a_dominant_is_read_in_minor_not_its_relative_major(run):
+    """Am–Dm–G–C–F–Dm–Em–Am uses only C major's chords and no E major (no V–i), so profiles and chord
+    evidence lean to C major; the bass, which opens and closes each phrase on A and sits on C only once,
+    settles the relative pair (the commonest key error on the dev set)."""
+    prog = [("A:min", 4), ("D:min", 4), ("G", 4), ("C", 4), ("F", 4), ("D:min", 4), ("E:min", 4), ("A:min", 4)]
+    audio, _ = song(prog * 2, bpm=100.0, melody_seed=5)
+    key = run(audio, ["key"]).key
+    assert (key.tonic, key.mode) == ("A", "minor")
+
+
 def test_passing_seconds_and_fourths_in_the_melody_do_not_make_a_sus_chord(run):
     """A lead that dwells on the 2nd and 4th over plain triads (the commonest cause of sus readings on
     the dev set) leaves the triad named, because a sus template counts a present third against it."""

@@ -21,7 +21,7 @@ from moss_music.analysis.dsp.progress import Steps
 from moss_music.annotations import Beat, Chord, Key, Tempo, TempoPoint, TimeSignature, TrackAnnotations
 from moss_music.audio import AudioData
 
-ALGORITHM_VERSION = "2.3.0"
+ALGORITHM_VERSION = "2.4.0"
 DECODE_RATE = 8000
 GRID_SECONDS = 0.5
 """Chord/section time step when a track has no beat (speech, ambient, very short clips)."""
@@ -310,11 +310,11 @@ def _harmony(features: Features, grid: beat_mod.BeatGrid, spans: np.ndarray, tre
     if weight.sum() < min(2.0, 0.25 * durations.sum()) or not np.any(global_chroma > 0):
         chords = [Chord(0.0, float(spans[-1]), "N", 1.0)]
         return _Harmony(None, chords, np.zeros(len(durations), dtype=int))
-    scores = key_mod.key_scores(global_chroma)
-    key = key_mod.to_key(scores)
+    key = key_mod.to_key(key_mod.key_scores(global_chroma))
     path = chord_mod.decode(treble, bass, level, positions, key_mod.key_index(key) if key else None, steps)
     evidence = key_mod.chord_evidence(_chord_runs(path, durations))
-    final = key_mod.to_key(key_mod.key_scores(global_chroma, evidence))
+    bass_line = (bn * weight[:, None]).sum(axis=0)
+    final = key_mod.to_key(key_mod.settle_relative(key_mod.key_scores(global_chroma, evidence), bass_line))
     if final is not None and key is not None and (final.tonic, final.mode) != (key.tonic, key.mode):
         path = chord_mod.decode(treble, bass, level, positions, key_mod.key_index(final), steps)
     fit = chord_mod.template_fit(treble, path)
