@@ -106,7 +106,9 @@ class ConsumerLauncher:
             code = child.process.poll()
             if code is None or code == 0:
                 continue
-            quick = time.monotonic() - child.started < CRASH_LOOP_S
+            # Only the consumer's own failures (a positive exit code) count towards a crash loop: one killed
+            # from outside (kill -9, the OOM killer) is simply replaced, however soon after its start.
+            quick = code > 0 and time.monotonic() - child.started < CRASH_LOOP_S
             crashes = child.quick_crashes + 1 if quick else 0
             if crashes >= MAX_QUICK_CRASHES:
                 raise ConsumerStartError(f"the {child.lane} consumer keeps exiting (code {code}); "

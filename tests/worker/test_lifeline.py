@@ -216,3 +216,21 @@ def test_a_consumer_stuck_in_a_long_step_still_goes_and_hands_its_job_back(data_
             worker.kill()
     back = client.get_job(library, job_id)
     assert (back.state, back.stage, back.worker_id) == ("queued", "waiting (the worker was stopped)", None)
+
+
+@pytest.mark.slow
+def test_a_consumer_killed_from_outside_right_after_its_start_is_replaced_every_time(data_dir):
+    """kill -9 (or the OOM killer) is not a crash loop: only the consumer's own quick failures stop the worker."""
+    launcher = ConsumerLauncher(data_dir, ("cpu",), 1, warm_up=False)
+    launcher.start()
+    try:
+        for _ in range(4):  # more than MAX_QUICK_CRASHES, each well inside CRASH_LOOP_S of the start
+            [pid] = consumer_pids(data_dir, 1)
+            os.kill(pid, signal.SIGKILL)
+            wait_for(lambda victim=pid: launcher.children[0].process.poll() is not None, timeout=10,
+                     what="the killed consumer to be reaped")
+            [replacement] = launcher.supervise()  # raises ConsumerStartError if counted as a crash loop
+            wait_for(lambda new=replacement: new in [r.pid for r in slots.live_consumers(data_dir)], timeout=60,
+                     what="the replacement to hold its slot")
+    finally:
+        launcher.stop()
