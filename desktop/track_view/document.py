@@ -15,6 +15,7 @@ import numpy as np
 
 from moss_music.annotations import Chord, Key, LyricLine, Section, TrackAnnotations
 from moss_music.annotations.bars import simplify_chord
+from moss_music.annotations.keys import as_musical_key
 from moss_music.annotations.spelling import spell_chord, spell_key
 
 
@@ -44,8 +45,6 @@ class DisplaySettings:
 
     def sounding_key(self):
         """The key as it sounds after transposition (a ``MusicalKey``), or None."""
-        from moss_music.annotations.keys import as_musical_key
-
         key = as_musical_key(self.key)
         return key.transposed(self.transpose) if key is not None else None
 

@@ -214,7 +214,7 @@ class PracticePanel(QFrame):
         beat = doc.beat_in_bar(t)
         countdown = doc.beats_until(t, doc.chord(next_i).start) if next_i is not None else 0
         key = (chord_i, next_i, line_i, word_i, beat, countdown, count_in, doc.settings.transpose,
-               doc.settings.capo, doc.settings.prefer_flats, doc.next_line_index(t))
+               doc.settings.capo, doc.settings.prefer_flats, doc.settings.simplify, doc.next_line_index(t))
         if key == getattr(self, "_last", None):
             return
         self._last = key
