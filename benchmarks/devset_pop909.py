@@ -51,6 +51,17 @@ class SourceSong:
     def beats(self) -> float:
         return self.chords[-1].end if self.chords else 0.0
 
+    @property
+    def triple(self) -> bool:
+        """Whether the song moves in threes (3/4, 6/8): most of its chords last 3, 6, 9 or 12 beats.
+
+        POP909 writes no metre. Across its 896 songs the share of chords whose length is a multiple of
+        three is at most 0.3 in the 4/4 songs and at least 0.6 in the 28 triple ones, so 0.5 separates
+        them. The arrangements lay the music into 4/4 bars, so a triple song would get wrong bar lines
+        and phrase boundaries in its annotations."""
+        lengths = [c.end - c.start for c in self.chords if c.end > c.start]
+        return bool(lengths) and sum(1 for n in lengths if n % 3 == 0) / len(lengths) > 0.5
+
 
 _CLEAN = re.compile(r"[^A-Za-z0-9:#b/()*,]")
 

@@ -170,21 +170,25 @@ def render_one(song: SourceSong, arrangement: Arrangement, split: str, out: Path
 
 
 def plan(n_songs: int) -> list[tuple[SourceSong, Arrangement, str, int]]:
-    """Which song gets which arrangement and split: deterministic for a given source folder."""
+    """Which song gets which arrangement and split: deterministic for a given source folder.
+
+    Triple-metre songs (``SourceSong.triple``) are left out: the arrangements play in 4/4 bars, so their
+    bar and phrase annotations would be wrong. Each one's place (arrangement and split) goes to the next
+    usable song after the ones already dealt, so leaving them out changes no other song's assignment."""
     ids = song_ids(SOURCE)
     rng = np.random.default_rng(SEED)
     rng.shuffle(ids)
+    usable = (song for song in (load_song(SOURCE / song_id) for song_id in ids)
+              if song is not None and song.beats >= 64)
+    dealt = [song for _, song in zip(range(n_songs), usable)]
+    spares = (song for song in usable if not song.triple)
     chosen: list[tuple[SourceSong, Arrangement, str, int]] = []
-    for song_id in ids:
-        if len(chosen) >= n_songs:
-            break
-        song = load_song(SOURCE / song_id)
-        if song is None or song.beats < 64:
-            continue
-        k = len(chosen)
+    for k, song in enumerate(dealt):
+        if song.triple:
+            song = next(spares)
         arrangement = ARRANGEMENTS[k % len(ARRANGEMENTS)]
         split = "test" if (k // len(ARRANGEMENTS)) % 2 else "tune"
-        chosen.append((song, arrangement, split, SEED * 1000 + int(song_id)))
+        chosen.append((song, arrangement, split, SEED * 1000 + int(song.song_id)))
     return chosen
 
 
