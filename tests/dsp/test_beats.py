@@ -181,3 +181,25 @@ def test_tempo_estimate_prefers_the_beat_over_an_equally_strong_dotted_quarter_p
     bpm, confidence = estimate_tempo(env, env)
     assert bpm == pytest.approx(127.0, rel=0.02)
     assert confidence > 0.5
+
+
+def test_with_chords_every_two_beats_the_bar_starts_where_the_music_does(run):
+    """Kick on 1 and 3, a chord every two beats: nothing inside the song tells beat 1 from beat 3."""
+    audio, truth = song([("C", 2), ("G", 2)], bpm=120.0, lead_in=1.3,
+                        sections=[("A", 16, 0.8)])
+    result = run(audio, ["beats"])
+    assert str(result.time_signature) == "4/4"
+    assert mir_eval.beat.f_measure(np.array(truth.downbeats), np.array(result.downbeats)) >= 0.9
+
+
+def test_the_start_decides_only_between_equal_half_bars_and_clear_evidence_for_a_pickup_wins():
+    from moss_music.analysis.dsp.beats import label_bars
+
+    n = 96
+    halves = np.where(np.arange(n) % 2 == 0, 1.0, -1.0)  # beats 1 and 3 look alike
+    for start in (0, 2):
+        positions, metre, _ = label_bars(halves, start=start)
+        assert metre == 4 and positions[start] == 1 and positions[start + 2] == 3
+    pickup = np.where(np.arange(n) % 4 == 1, 3.0, -1.0)  # a clear bar line one beat after the first sound
+    positions, metre, _ = label_bars(pickup, start=0)
+    assert metre == 4 and positions[1] == 1 and positions[0] == 4

@@ -253,7 +253,8 @@ def _label_bars(grid: beat_mod.BeatGrid, features: Features, treble: np.ndarray,
     low_db, loud_db = beat_mod.accents(features, grid.times - beat_mod.LATENCY)
     evidence = beat_mod.downbeat_evidence(treble[rows], tonalness[rows], low_db, loud_db, bass[rows])
     steps.tick()
-    grid.positions, grid.meter, grid.meter_confidence = beat_mod.label_bars(evidence, steps.tick)
+    grid.positions, grid.meter, grid.meter_confidence = beat_mod.label_bars(
+        evidence, steps.tick, start=beat_mod.first_sounding(loud_db))
 
 
 def _fill_beats(result: TrackAnnotations, grid: beat_mod.BeatGrid) -> None:

@@ -51,6 +51,12 @@ BAR_WINDOW = 32
 """Beats per window in which a cue's repetition with the bar is measured (eight 4/4 bars)."""
 BASS_PERIODICITY_MIN, BASS_PERIODICITY_SPAN = 1.0, 0.5
 """Bass change votes for the downbeat from no weight at this bar periodicity to full weight SPAN above."""
+START_WEIGHT = 1.5
+"""Evidence per bar, in the units of the standardised downbeat evidence, for bar lines counted from the
+first sounding beat. Songs nearly always start on beat 1, and in band music with chords every two
+beats nothing else tells beat 1 from beat 3 (tune half: 1.0-3.0 all within 0.006 of the best)."""
+START_LEVEL_DB = 15.0
+"""The first sounding beat is the first whose level is within this many dB of the median beat."""
 MIN_CLARITY = 0.07
 """Below this autocorrelation peak the signal has no beat to speak of (noise, drones, speech)."""
 
@@ -421,8 +427,21 @@ def _z(x: np.ndarray, floor: float) -> np.ndarray:
     return (x - x.mean()) / max(float(x.std()), floor)
 
 
-def label_bars(evidence: np.ndarray, tick=None) -> tuple[np.ndarray, int, float]:
-    """(positions 1..M per beat, metre M, confidence) from a bar-position HMM over 3/4 and 4/4."""
+def first_sounding(loud_db: np.ndarray) -> int | None:
+    """Index of the first beat that is part of the music, not the hiss or a fade before it."""
+    if len(loud_db) == 0:
+        return None
+    loud = np.flatnonzero(loud_db >= np.median(loud_db) - START_LEVEL_DB)
+    return int(loud[0]) if len(loud) else None
+
+
+def label_bars(evidence: np.ndarray, tick=None, start: int | None = None) -> tuple[np.ndarray, int, float]:
+    """(positions 1..M per beat, metre M, confidence) from a bar-position HMM over 3/4 and 4/4.
+
+    ``start`` is the first sounding beat: bar lines counted from it gain START_WEIGHT per bar (scaled by
+    the metre, so 3/4 gains no more than 4/4 over a song). Where the evidence cannot tell beat 1 from
+    beat 3 this decides; clear evidence for a pick-up still wins, since it gains more per bar.
+    """
     n = len(evidence)
     if n == 0:
         return np.zeros(0, dtype=int), 4, 0.0
@@ -440,6 +459,11 @@ def label_bars(evidence: np.ndarray, tick=None) -> tuple[np.ndarray, int, float]
     trans /= trans.sum(axis=1, keepdims=True)
     gain = 1.2
     emit = np.array([[gain * e if p == 1 else 0.0 for (_m, p) in states] for e in evidence])
+    if start is not None:
+        since = np.arange(n) - start
+        for j, (m, p) in enumerate(states):
+            if p == 1:
+                emit[:, j] += START_WEIGHT * m / 4 * ((since >= 0) & (since % m == 0))
     # mild preference for 4/4: it is by far the most common metre in the music we expect
     prior = np.array([0.0 if m == 4 else -1.0 for (m, _p) in states])
     path = viterbi(emit, np.log(trans), prior, tick=tick)
