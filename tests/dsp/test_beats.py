@@ -203,3 +203,22 @@ def test_the_start_decides_only_between_equal_half_bars_and_clear_evidence_for_a
     pickup = np.where(np.arange(n) % 4 == 1, 3.0, -1.0)  # a clear bar line one beat after the first sound
     positions, metre, _ = label_bars(pickup, start=0)
     assert metre == 4 and positions[1] == 1 and positions[0] == 4
+
+
+def test_cymbal_flux_hears_a_drum_kit_and_not_a_ballad():
+    """The octave choice halves a fast grid for long chords only without a kit (octave.SUBDIVISION_CYMBAL_MAX)."""
+    from moss_music.analysis.dsp import octave
+    from moss_music.analysis.dsp.beats import cymbal_flux
+    from moss_music.analysis.dsp.features import extract
+    from moss_music.analysis.dsp.progress import Steps
+
+    def flux(audio: np.ndarray) -> float:
+        steps = Steps(None, None, {"features": 1.0})
+        steps.begin("features", "reading")
+        return cymbal_flux(extract(audio.astype(np.float32), SR, steps))
+
+    progression = [("C", 8), ("A:min", 8), ("F", 8), ("G", 8)]
+    band, _ = song(progression, bpm=136.0, sections=[("A", 16, 0.8)], melody_seed=1)
+    no_kit, _ = song(progression, bpm=136.0, sections=[("A", 16, 0.8)], drums=False, melody_seed=1)
+    assert flux(band) > octave.SUBDIVISION_CYMBAL_MAX > flux(no_kit)
+    assert flux(arpeggio_ballad(64.0)) < octave.SUBDIVISION_CYMBAL_MAX

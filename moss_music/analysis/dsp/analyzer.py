@@ -132,6 +132,7 @@ def _beat_grid(features: Features, steps: Steps, tuning: float) -> beat_mod.Beat
         subdivided = (alternation < octave.SUBDIVISION_ALTERNATION_MAX
                       and variation > octave.SUBDIVISION_VARIATION_MIN
                       and beat_mod.triple_pulse(features, frames) < octave.SUBDIVISION_TRIPLE_MAX
+                      and beat_mod.cymbal_flux(features) < octave.SUBDIVISION_CYMBAL_MAX
                       and _short_chord_share(frames, features, tuning, steps) < octave.SUBDIVISION_SHORT_MAX)
     choice = octave.choose(bpm, accent_factor, mid_ratio, subdivided)
     if choice.factor == 0.5:

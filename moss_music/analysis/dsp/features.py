@@ -35,6 +35,8 @@ MIDI_HI = 97
 BINS_PER_SEMITONE = 3
 N_MELS = 40
 LOW_BAND_HZ = 180.0
+CYMBAL_BAND_HZ = 2500.0
+"""Mel bands from here up carry cymbals, hi-hats and the snare's rattle (no instrument's fundamentals)."""
 BLOCK = 1 << 16
 """Input samples per streaming step: small enough that per-block spectra stay a few MB."""
 
@@ -54,6 +56,12 @@ class Features:
     """Frame RMS at PITCH_RATE."""
     meter: LoudnessMeter
     """The loudness meter that saw the native-rate stream; read its results at the end."""
+
+
+def cymbal_bands() -> np.ndarray:
+    """Mask of the mel bands (``Features.timbre`` columns) at or above CYMBAL_BAND_HZ."""
+    _mel_matrix()
+    return _CACHE["cymbal"]  # type: ignore[return-value]
 
 
 def audible(rms: np.ndarray) -> np.ndarray:
@@ -145,6 +153,7 @@ def _mel_matrix() -> np.ndarray:
     if "mel" not in _CACHE:
         _CACHE["mel"], centres = _mel_filterbank()
         _CACHE["low"] = centres < LOW_BAND_HZ
+        _CACHE["cymbal"] = centres >= CYMBAL_BAND_HZ
     return _CACHE["mel"]  # type: ignore[return-value]
 
 

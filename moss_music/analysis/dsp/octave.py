@@ -32,6 +32,11 @@ SUBDIVISION_VARIATION_MIN = 0.5
 SUBDIVISION_TRIPLE_MAX = 0.5
 """...nor pulse in threes (low-band correlation three beats apart, ``beats.triple_pulse``): a fast 3/4 is
 counted in its beats, never halved. Tune-half waltzes 0.95-0.98, halved ballads and strums -0.8-0.05."""
+SUBDIVISION_CYMBAL_MAX = 0.17
+"""...nor have a drum kit (``beats.cymbal_flux``): with a kit the drummer's pattern is the count, however
+long the chords last. Halved ballads on the tune half 0.103-0.128 and the synthetic arpeggio ballad of
+the tests 0.147; the one full band song halved without this (137 BPM read as 68) 0.187. A thin margin
+on one song: a bright solo recording may pass it and keep its 8th-note count."""
 SUBDIVISION_WEIGHT = 1.5
 """Outweighs the accents' vote for the tracked level (0.6) and the prior at 110 BPM (halving costs ~0.7)."""
 
