@@ -23,8 +23,11 @@ ACCENT_WEIGHT = 0.6
 MIN_BPM, MAX_BPM = 50.0, 200.0
 SUBDIVISION_MIN_BPM = 110.0
 """Tracked tempi from here up are checked for being subdivisions of a slower count (harmonic rhythm)."""
-SUBDIVISION_SHORT_MAX = 0.2
-"""At most this share of chords may last two tracked beats or less for the grid to look like subdivisions."""
+SUBDIVISION_SHORT_MAX = 0.4
+"""At most this share of chords may last two tracked beats or less for the grid to look like subdivisions.
+Halved ballads 0.00-0.17 on the tune half, one with melody-led chord flicker 0.30; band songs (with a kit,
+see SUBDIVISION_CYMBAL_MAX) go as low as 0.04, so this check alone could not keep them out (it was 0.2
+before the kit check; from 0.3 up to no limit at all only that ballad changes on the tune half)."""
 SUBDIVISION_ALTERNATION_MAX = 0.9
 """...and the low band must not hit every tracked beat alike (a four-on-the-floor kick is the count)..."""
 SUBDIVISION_VARIATION_MIN = 0.5
