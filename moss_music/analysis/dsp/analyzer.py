@@ -97,7 +97,7 @@ class DspAnalyzer:
         harmony = None
         if wanted & {"key", "chords", "sections"}:
             steps.begin("harmony", "hearing the harmony")
-            harmony = _harmony(features, grid, spans, treble, bass, tonalness, steps)
+            harmony = _harmony(features, grid, spans, pitch.chord_chroma(spectra), bass, tonalness, steps)
             if "key" in wanted:
                 result.key = harmony.key
             if "chords" in wanted:
@@ -313,11 +313,12 @@ def _harmony(features: Features, grid: beat_mod.BeatGrid, spans: np.ndarray, tre
         chords = [Chord(0.0, float(spans[-1]), "N", 1.0)]
         return _Harmony(None, chords, np.zeros(len(durations), dtype=int))
     key = key_mod.to_key(key_mod.key_scores(global_chroma))
-    path = chord_mod.decode(treble, bass, level, positions, key_mod.key_index(key) if key else None, steps)
+    path = chord_mod.decode(treble, bass, level, positions, key_mod.key_index(key) if key else None, steps,
+                            bass_line=True)
     evidence = key_mod.chord_evidence(_chord_runs(path, durations))
     bass_line = (bn * weight[:, None]).sum(axis=0)
     final = key_mod.to_key(key_mod.settle_relative(key_mod.key_scores(global_chroma, evidence), bass_line))
     if final is not None and key is not None and (final.tonic, final.mode) != (key.tonic, key.mode):
-        path = chord_mod.decode(treble, bass, level, positions, key_mod.key_index(final), steps)
+        path = chord_mod.decode(treble, bass, level, positions, key_mod.key_index(final), steps, bass_line=True)
     fit = chord_mod.template_fit(treble, path)
     return _Harmony(final, chord_mod.segments(path, spans, fit, final), path)
