@@ -21,7 +21,8 @@ def _one_hot(pcs: list[int], floor: float = 0.02) -> np.ndarray:
     return out
 
 
-def _walking_chroma(comp: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray, list[tuple[int, str]]]:
+def _walking_chroma(comp: float, progression: list[tuple[int, str]] = PROGRESSION,
+                    seed: int = 0) -> tuple[np.ndarray, np.ndarray, list[tuple[int, str]]]:
     """(treble, bass chroma, true (root, quality) per beat) of a shuffle-like bar per chord.
 
     The bass walks root, third, fifth and an approach note a semitone under the next root; its partials put
@@ -29,9 +30,9 @@ def _walking_chroma(comp: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray,
     the dev set's shuffles sound."""
     rng = np.random.default_rng(seed)
     treble, bass, truth = [], [], []
-    for i, (root, quality) in enumerate(PROGRESSION):
+    for i, (root, quality) in enumerate(progression):
         tones = [(root + iv) % 12 for iv in QUALITIES[quality][0]]
-        following = PROGRESSION[(i + 1) % len(PROGRESSION)][0]
+        following = progression[(i + 1) % len(progression)][0]
         for note in (root, tones[1], tones[2], (following - 1) % 12):
             row = np.full(12, 0.05) + 0.05 * rng.random(12)
             for pc, level in ((note, 1.0), ((note + 7) % 12, 0.7), ((note + 4) % 12, 0.35)):
@@ -85,6 +86,22 @@ def test_a_walking_bass_whose_partials_drown_the_comp_still_names_the_chords():
     walking = chord_mod.decode(treble, bass, audible, positions, (0, "major"), _steps(), bass_line=True)
     assert _beat_accuracy(plain, truth) < 0.7
     assert _beat_accuracy(walking, truth) >= 0.95
+
+
+def test_the_beat_after_an_approach_note_starts_the_next_chord(monkeypatch):
+    """Bbm to F#: the F# bar's bass (F#, A#, C#) sits inside Bbm, so only its first beat says 'change';
+    the approach note (E) before it marks that beat as the likely start of a chord."""
+    progression = [(10, "min"), (6, "maj")] * 4
+    treble, bass, truth = _walking_chroma(comp=0.2, progression=progression)
+    args = (treble, bass, np.ones(len(treble)), np.tile([1, 2, 3, 4], len(progression)), (10, "minor"))
+    f_sharp = [i for i, (root, _) in enumerate(truth) if root == 6]
+
+    def named(path: np.ndarray) -> float:
+        return float(np.mean([chord_mod.STATES[path[i]].root == 6 for i in f_sharp]))
+
+    assert named(chord_mod.decode(*args, _steps(), bass_line=True)) >= 0.9
+    monkeypatch.setattr(chord_mod, "APPROACH_CHANGE", 0.0)
+    assert named(chord_mod.decode(*args, _steps(), bass_line=True)) < 0.5
 
 
 def test_a_root_bass_line_decodes_as_before():
