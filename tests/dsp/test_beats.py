@@ -222,3 +222,21 @@ def test_cymbal_flux_hears_a_drum_kit_and_not_a_ballad():
     no_kit, _ = song(progression, bpm=136.0, sections=[("A", 16, 0.8)], drums=False, melody_seed=1)
     assert flux(band) > octave.SUBDIVISION_CYMBAL_MAX > flux(no_kit)
     assert flux(arpeggio_ballad(64.0)) < octave.SUBDIVISION_CYMBAL_MAX
+
+
+def test_a_stretch_slipped_onto_the_swung_off_beat_moves_back_and_a_true_grid_stays():
+    from moss_music.analysis.dsp.beats import LATENCY, follow_swung_beat
+    from moss_music.analysis.dsp.features import FRAME_RATE
+
+    period, n = 0.6, 96
+    beats = 1.0 + period * np.arange(n)
+    low = np.zeros(int((beats[-1] + 2) * FRAME_RATE))
+    for t in beats:  # walking bass and kick on every beat, a weaker swung comp two thirds in
+        low[int(round((t - LATENCY) * FRAME_RATE))] = 1.0
+        low[int(round((t + 2 / 3 * period - LATENCY) * FRAME_RATE))] = 0.5
+    assert np.array_equal(follow_swung_beat(low, beats), beats)
+    slipped = beats.copy()
+    slipped[30:70] -= period / 3  # the tracker followed the comp for ten bars
+    fixed = follow_swung_beat(low, slipped)
+    assert np.max(np.abs(fixed[36:64] - beats[36:64])) < 0.02
+    assert np.array_equal(fixed[:24], beats[:24])

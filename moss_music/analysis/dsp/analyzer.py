@@ -118,7 +118,8 @@ class DspAnalyzer:
 def _beat_grid(features: Features, steps: Steps, tuning: float) -> beat_mod.BeatGrid:
     """Beats at the tempo octave a musician would count (see octave.py), with the runner-up level kept."""
     env = beat_mod.onset_strength(features)
-    bpm, confidence = beat_mod.estimate_tempo(env, beat_mod.low_onset_strength(features))
+    low = beat_mod.low_onset_strength(features)
+    bpm, confidence = beat_mod.estimate_tempo(env, low)
     empty = beat_mod.BeatGrid(np.zeros(0), np.zeros(0, dtype=int))
     if bpm <= 0:
         return empty
@@ -143,6 +144,7 @@ def _beat_grid(features: Features, steps: Steps, tuning: float) -> beat_mod.Beat
     if len(frames) < 4:
         return empty
     times = _on_the_beat(frames / FRAME_RATE + beat_mod.LATENCY, features, tuning)
+    times = beat_mod.follow_swung_beat(low, times)
     # a half-beat move lands half-way; a swung or pushed beat sits a little off that: follow the onsets
     frames = beat_mod.align_phase(env, np.round((times - beat_mod.LATENCY) * FRAME_RATE).astype(np.int64))
     times = frames / FRAME_RATE + beat_mod.LATENCY

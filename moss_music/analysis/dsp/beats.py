@@ -51,6 +51,14 @@ BAR_WINDOW = 32
 """Beats per window in which a cue's repetition with the bar is measured (eight 4/4 bars)."""
 BASS_PERIODICITY_MIN, BASS_PERIODICITY_SPAN = 1.0, 0.5
 """Bass change votes for the downbeat from no weight at this bar periodicity to full weight SPAN above."""
+SWING_SHARE = 1 / 3
+"""A tracker that slipped onto the swung off-beat (played about two thirds into the beat) sits this far
+before the beat."""
+SWING_WINDOW = 17
+"""Beats over which the low band's pull to the later phase is averaged (about four bars)."""
+SWING_MARGIN = 1.25
+"""How much stronger the low band must be there (tune half: 1.0-1.25 change one slipped shuffle and
+nothing else; 1.5 fixes only half of its slip)."""
 START_WEIGHT = 1.5
 """Evidence per bar, in the units of the standardised downbeat evidence, for bar lines counted from the
 first sounding beat. Songs nearly always start on beat 1, and in band music with chords every two
@@ -222,6 +230,27 @@ def track_beats(env: np.ndarray, bpm: float, steps: Steps) -> np.ndarray:
         beats.append(int(back[beats[-1]]))
     beats = np.array(beats[::-1])
     return _trim(beats, local)
+
+
+def follow_swung_beat(low: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """The grid with stretches that slipped onto a swung off-beat moved back onto the beat.
+
+    In a shuffle the comping chords land on the swung 8th, and the tracker can follow them for a few
+    bars, a third of a beat early. The walking bass and the kick stay on the beat, so where the low
+    band (``low``, an onset envelope at FRAME_RATE) is clearly stronger a third of a beat later, averaged
+    over SWING_WINDOW beats, those beats move there. The global check (``_on_the_beat`` in the analyzer)
+    cannot see a slip that covers only part of the song."""
+    if len(times) < 2 * SWING_WINDOW:
+        return times
+    period = np.diff(times, append=times[-1] + np.median(np.diff(times)))
+    later = times + SWING_SHARE * period
+    here, there = _accent(low, _frames(times)), _accent(low, _frames(later))
+    slipped = moving_average(there, SWING_WINDOW) > SWING_MARGIN * moving_average(here, SWING_WINDOW)
+    return np.where(slipped, later, times) if np.any(slipped) else times
+
+
+def _frames(times: np.ndarray) -> np.ndarray:
+    return np.round((times - LATENCY) * FRAME_RATE).astype(np.int64)
 
 
 def align_phase(env: np.ndarray, frames: np.ndarray) -> np.ndarray:
