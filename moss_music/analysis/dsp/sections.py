@@ -31,6 +31,8 @@ MAX_UNITS = 800
 LEAD_IN_MIN = 0.3
 """A stretch before the first downbeat shorter than this joins the first bar."""
 KERNEL_UNITS = 4
+"""Half-width of the novelty kernels in 4/4 bars (twice that in 3/4, whose phrases have twice the bars, so
+the kernel spans the same stretch of music)."""
 MAX_LAG_UNITS = 200
 SEGMENT_PENALTY = 1.2
 NOVELTY_WEIGHT = 0.6
@@ -278,7 +280,8 @@ def find_sections(features: Features, grid: BeatGrid, spans: np.ndarray, treble:
     s_h = _cosine_ssm(harmonic)
     s_t = _gaussian_ssm(np.column_stack([mfcc, loud[:, None] / 6.0]))
     steps.tick()
-    half = min(KERNEL_UNITS, max(n // 2, 1))
+    scale = 2 if per_unit == 3 else 1
+    half = min(KERNEL_UNITS * scale, max(n // 2, 1))
     combined = 0.5 * s_h + 0.5 * s_t
     cue = (NOVELTY_WEIGHT * _normalise(_checkerboard_novelty(combined, half))
            + STRUCTURE_WEIGHT * _normalise(_structure_novelty(s_h, half))
@@ -287,7 +290,6 @@ def find_sections(features: Features, grid: BeatGrid, spans: np.ndarray, treble:
     cue[1:-1] += 2.0 * (silent[1:] != silent[:-1])
     # the stretch before the first downbeat (silence, a pickup) is its own unit: phrases count from bar 1
     first = 1 if len(grid.downbeats) >= 4 and grid.downbeats[0] > LEAD_IN_MIN else 0
-    scale = 2 if per_unit == 3 else 1
     repetition = _self_repetition(combined[first:, first:], scale)
     starts = ([0] if first else []) + [first + s for s in choose_boundaries(cue[first:], n - first, steps, scale,
                                                                             repetition)]
