@@ -240,3 +240,35 @@ def test_a_stretch_slipped_onto_the_swung_off_beat_moves_back_and_a_true_grid_st
     fixed = follow_swung_beat(low, slipped)
     assert np.max(np.abs(fixed[36:64] - beats[36:64])) < 0.02
     assert np.array_equal(fixed[:24], beats[:24])
+
+
+@pytest.mark.parametrize(("offbeat", "swung"), [(0.5, False), (0.55, False), (0.62, True), (0.67, True)])
+def test_swing_ratio_reads_where_the_offbeat_falls(offbeat, swung):
+    """Straight or slightly late 8ths count as straight; 0.6 and up is swing (the chords are then read a
+    little after the beat, analyzer.SWUNG_CHORD_DELAY)."""
+    from moss_music.analysis.dsp.beats import LATENCY, SWING_MIN, swing_ratio
+    from moss_music.analysis.dsp.features import FRAME_RATE
+
+    period = 0.6
+    beats = 1.0 + period * np.arange(64)
+    env = np.zeros(int((beats[-1] + 2) * FRAME_RATE))
+    for t in beats:
+        env[int(round((t - LATENCY) * FRAME_RATE))] += 1.0
+        env[int(round((t + offbeat * period - LATENCY) * FRAME_RATE))] += 0.7
+    ratio = swing_ratio(env, beats)
+    assert ratio == pytest.approx(offbeat, abs=0.025)
+    assert (ratio >= SWING_MIN) == swung
+    only_beats = np.zeros_like(env)
+    only_beats[np.round((beats - LATENCY) * FRAME_RATE).astype(int)] = 1.0
+    assert swing_ratio(only_beats, beats) == 0.5
+
+
+def test_chord_spans_of_swung_music_start_later_but_keep_the_track_ends():
+    from moss_music.analysis.dsp.analyzer import _delayed
+    from moss_music.analysis.dsp.beats import BeatGrid
+
+    times = np.arange(1.0, 9.0, 0.5)
+    spans = np.concatenate([[0.0], times, [10.0]])
+    delayed = _delayed(spans, BeatGrid(times, np.ones(len(times), dtype=int)), 0.2)
+    assert delayed[0] == 0.0 and delayed[-1] == 10.0
+    assert np.allclose(delayed[1:-1], times + 0.1)

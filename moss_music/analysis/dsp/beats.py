@@ -59,6 +59,13 @@ SWING_WINDOW = 17
 SWING_MARGIN = 1.25
 """How much stronger the low band must be there (tune half: 1.0-1.25 change one slipped shuffle and
 nothing else; 1.5 fixes only half of its slip)."""
+SWING_MIN = 0.59
+"""Off-beat position (share of the beat) from which a grid counts as swung. Swing ratios run from about
+0.6 (light) to 0.75 (hard shuffle); straight 8ths sit at 0.50, a little late up to 0.58. Tune half:
+shuffles 0.60-0.69 (renders' ratios 0.60-0.68), straight songs 0.50-0.58."""
+SWING_STRENGTH_MIN = 0.25
+"""...when that off-beat is heard at least this strongly relative to the beat: shuffles 0.48-1.10 on the
+tune half; the only straight song with a later peak past SWING_MIN has none (0.00)."""
 START_WEIGHT = 1.5
 """Evidence per bar, in the units of the standardised downbeat evidence, for bar lines counted from the
 first sounding beat. Songs nearly always start on beat 1, and in band music with chords every two
@@ -82,6 +89,8 @@ class BeatGrid:
     curve: list[tuple[float, float]] = field(default_factory=list)
     runner_up: tuple[float, float] | None = None
     """(BPM, confidence) of the next most likely tempo octave."""
+    swing: float = 0.5
+    """Where the off-beat 8th falls in the beat: 0.5 straight, about 0.67 for a triplet shuffle."""
 
     @property
     def downbeats(self) -> np.ndarray:
@@ -247,6 +256,28 @@ def follow_swung_beat(low: np.ndarray, times: np.ndarray) -> np.ndarray:
     here, there = _accent(low, _frames(times)), _accent(low, _frames(later))
     slipped = moving_average(there, SWING_WINDOW) > SWING_MARGIN * moving_average(here, SWING_WINDOW)
     return np.where(slipped, later, times) if np.any(slipped) else times
+
+
+def swing_ratio(env: np.ndarray, times: np.ndarray) -> float:
+    """Where the off-beat falls within the beat (0.5 for straight time), from the onset envelope folded
+    onto the grid in 1/96-beat bins, smoothed over five: the strongest position between 0.42 and 0.83 of
+    the beat, if it is heard at least SWING_STRENGTH_MIN as strongly as the beat; 0.5 otherwise."""
+    if len(times) < 16 or len(env) == 0:
+        return 0.5
+    bins = 96
+    profile = np.zeros(bins)
+    starts, ends = _frames(times[:-1]).astype(float), _frames(times[1:]).astype(float)
+    for a, b in zip(starts, ends):
+        idx = np.arange(max(int(np.ceil(a)), 0), min(int(np.floor(b)), len(env)))
+        if len(idx) and b > a:
+            np.add.at(profile, np.minimum(((idx - a) / (b - a) * bins).astype(int), bins - 1), env[idx])
+    smooth = np.convolve(np.concatenate([profile[-2:], profile, profile[:2]]), np.ones(5) / 5, mode="valid")
+    lo, hi = int(0.42 * bins), int(0.83 * bins)
+    peak = lo + int(np.argmax(smooth[lo:hi]))
+    on_beat = (smooth[:3].sum() + smooth[-2:].sum()) / 5
+    if on_beat <= 0 or smooth[peak] < SWING_STRENGTH_MIN * on_beat:
+        return 0.5
+    return peak / bins
 
 
 def _frames(times: np.ndarray) -> np.ndarray:
