@@ -62,18 +62,47 @@ def test_the_loud_repeated_part_is_called_chorus(run):
     assert {"verse", "chorus"} <= {s.function for s in sections}
 
 
-def test_sections_start_on_downbeats_and_tile_the_track(run):
-    audio, _ = song(PROGRESSION, bpm=100.0, sections=[("A", 8, 0.4), ("B", 8, 0.9)], melody_seed=4)
+def test_sections_start_on_downbeats_and_cover_the_music_without_gaps(run):
+    audio, truth = song(PROGRESSION, bpm=100.0, sections=[("A", 8, 0.4), ("B", 8, 0.9)], melody_seed=4)
     result = run(audio, ["beats", "sections"])
     downbeats = np.array(result.downbeats)
-    assert result.sections[0].start == 0.0
-    assert result.sections[-1].end == round(len(audio) / 22050, 4)
+    bar = 4 * 60 / 100.0
+    music_start, music_end = truth.sections[0][0], truth.sections[-1][1]
+    assert abs(result.sections[0].start - music_start) < 0.1
+    assert abs(result.sections[-1].end - music_end) < 0.5 * bar  # the ring-out after the last bar is no section
     for a, b in zip(result.sections, result.sections[1:], strict=False):
         assert a.end == b.start
         assert np.min(np.abs(downbeats - b.start)) < 0.05 or b.function == "silence" or a.function == "silence"
 
 
-def test_silence_at_the_start_is_its_own_section(run):
+def test_silence_before_the_music_is_not_a_section(run):
     audio, _ = song(PROGRESSION, bpm=100.0, lead_in=4.0, sections=[("A", 8, 0.8)])
-    first = run(audio, ["sections"]).sections[0]
-    assert first.function == "silence" and abs(first.end - 4.0) < 0.3
+    sections = run(audio, ["sections"]).sections
+    assert abs(sections[0].start - 4.0) < 0.3
+    assert all(s.function != "silence" for s in sections)
+
+
+def test_a_silence_inside_the_music_is_its_own_block():
+    """Only the silence at the edges is dropped: a stop in the middle is part of the song's form."""
+    from moss_music.analysis.dsp.sections import _musical, display_names
+
+    names = ["silence", "intro", "verse", "silence", "chorus", "silence", "silence"]
+    keep = _musical(names)
+    assert keep == [False, True, True, True, True, False, False]
+    kept = [n for n, k in zip(names, keep, strict=True) if k]
+    assert display_names(kept) == ["Intro", "Verse", "Silence", "Chorus"]
+    assert _musical(["silence"]) == [True]  # a silent track still gets its one block
+
+
+def test_a_phrase_played_twice_is_two_phrases():
+    """An 8-bar block whose halves repeat bar for bar is split; one whose halves differ is not."""
+    from moss_music.analysis.dsp.progress import Steps
+    from moss_music.analysis.dsp.sections import _self_repetition, choose_boundaries
+
+    n = 16
+    bars = np.array([0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])  # A4 A4 then an 8-bar phrase B
+    ssm = (bars[:, None] == bars[None, :]).astype(float)
+    cue = np.zeros(n + 1)
+    cue[8] = 3.0  # only the A/B change is a clear cue
+    starts = choose_boundaries(cue, n, Steps(None, None, {"sections": 1.0}), 1, _self_repetition(ssm, 1))
+    assert starts == [0, 4, 8]
