@@ -94,15 +94,19 @@ def test_a_silence_inside_the_music_is_its_own_block():
     assert _musical(["silence"]) == [True]  # a silent track still gets its one block
 
 
-def test_a_phrase_played_twice_is_two_phrases():
-    """An 8-bar block whose halves repeat bar for bar is split; one whose halves differ is not."""
+def test_a_phrase_played_twice_is_two_phrases_except_in_the_intro():
+    """An 8-bar block whose halves repeat bar for bar is split; one whose halves differ is not, and neither is
+    the opening block (an intro vamping on one figure is one intro)."""
     from moss_music.analysis.dsp.progress import Steps
     from moss_music.analysis.dsp.sections import _self_repetition, choose_boundaries
 
-    n = 16
-    bars = np.array([0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])  # A4 A4 then an 8-bar phrase B
-    ssm = (bars[:, None] == bars[None, :]).astype(float)
-    cue = np.zeros(n + 1)
-    cue[8] = 3.0  # only the A/B change is a clear cue
-    starts = choose_boundaries(cue, n, Steps(None, None, {"sections": 1.0}), 1, _self_repetition(ssm, 1))
-    assert starts == [0, 4, 8]
+    def starts_for(bars: list[int], cues: list[int]) -> list[int]:
+        ids = np.array(bars)
+        ssm = (ids[:, None] == ids[None, :]).astype(float)
+        cue = np.zeros(len(ids) + 1)
+        cue[cues] = 3.0  # only the changes of material are clear cues
+        return choose_boundaries(cue, len(ids), Steps(None, None, {"sections": 1.0}), 1, _self_repetition(ssm, 1))
+
+    a4, b8 = [0, 1, 2, 3], [4, 5, 6, 7, 8, 9, 10, 11]
+    assert starts_for([20, 21, 22, 23, 24, 25, 26, 27] + a4 + a4 + b8, [8, 16]) == [0, 8, 12, 16]
+    assert starts_for(a4 + a4 + b8, [8]) == [0, 8]
