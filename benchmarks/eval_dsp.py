@@ -192,7 +192,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL)
     parser.add_argument("--devset", type=Path, default=Path(os.environ["MOSS_DSP_DEVSET"]) if os.environ.get("MOSS_DSP_DEVSET") else None)
-    parser.add_argument("--split", choices=("test", "tune", "all"), default="test")
+    parser.add_argument("--split", choices=("test", "tune", "holdout", "all"), default="test")
     parser.add_argument("--only", default="", help="comma-separated arrangements to score (default: all)")
     parser.add_argument("--no-sanity", action="store_true", help="skip the shared songs")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "out")

@@ -1,6 +1,6 @@
 """Render the DSP development set: POP909 songs in six arrangements, with exact annotations beside the audio.
 
-    .venv/bin/python benchmarks/render_devset.py OUT_DIR [--songs 144] [--seconds 100] [--jobs 1]
+    .venv/bin/python benchmarks/render_devset.py OUT_DIR [--songs 144] [--seconds 100] [--jobs 1] [--holdout N]
 
 Needs FluidSynth and a General MIDI soundfont (Debian: ``apt-get install fluidsynth fluid-soundfont-gm``).
 Renders go to OUT_DIR, which must lie outside the repository (the compositions are not ours to ship). Per
@@ -8,6 +8,8 @@ render: ``NAME.flac`` (22.05 kHz mono), ``NAME.chords.lab``, ``NAME.beats.txt`` 
 ``NAME.sections.lab`` (human phrase labels) and ``NAME.meta.json`` (key, tempo, metre, arrangement,
 split). Songs are shuffled with a fixed seed and dealt round-robin to the arrangements; within each
 arrangement every second song goes to the test half, so the split is by song and balanced.
+``--holdout N`` renders N further songs in each of the three arrangements of ``devset_holdout.py``
+instead (split 'holdout'; use another OUT_DIR): material the analyzer is scored on but never tuned on.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.devset_arrangements import ARRANGEMENTS, DRUM, Arranged, Arrangement  # noqa: E402
+from benchmarks.devset_holdout import HOLDOUT  # noqa: E402
 from benchmarks.devset_pop909 import SourceChord, SourceSong, load_song, song_ids  # noqa: E402
 
 SOURCE = ROOT.parent / "shared" / "eval" / "pop909_symbolic"
@@ -192,18 +195,35 @@ def plan(n_songs: int) -> list[tuple[SourceSong, Arrangement, str, int]]:
     return chosen
 
 
+def plan_holdout(per_arrangement: int, main_songs: int) -> list[tuple[SourceSong, Arrangement, str, int]]:
+    """Songs for the held-out arrangements (``devset_holdout``), split 'holdout': the next usable songs of
+    the same shuffle after every song of the main set, so no song is in both."""
+    used = {song.song_id for song, *_ in plan(main_songs)}
+    ids = song_ids(SOURCE)
+    rng = np.random.default_rng(SEED)
+    rng.shuffle(ids)
+    songs = (song for song in (load_song(SOURCE / song_id) for song_id in ids if song_id not in used)
+             if song is not None and song.beats >= 64 and not song.triple)
+    picked = [song for _, song in zip(range(per_arrangement * len(HOLDOUT)), songs)]
+    return [(song, HOLDOUT[k % len(HOLDOUT)], "holdout", SEED * 1000 + int(song.song_id))
+            for k, song in enumerate(picked)]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
     parser.add_argument("--songs", type=int, default=144)
     parser.add_argument("--seconds", type=float, default=100.0)
     parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--holdout", type=int, default=0, metavar="N",
+                        help="render N songs per held-out arrangement (devset_holdout.py) instead of the main set")
     args = parser.parse_args()
     out = args.out.resolve()
     if ROOT in out.parents or out == ROOT:
         parser.error("render outside the repository")
     out.mkdir(parents=True, exist_ok=True)
-    todo = [p for p in plan(args.songs) if not (out / f"{p[0].song_id}_{p[1].name}.meta.json").exists()]
+    planned = plan_holdout(args.holdout, args.songs) if args.holdout else plan(args.songs)
+    todo = [p for p in planned if not (out / f"{p[0].song_id}_{p[1].name}.meta.json").exists()]
     with ProcessPoolExecutor(args.jobs) as pool:
         futures = [pool.submit(render_one, song, arr, split, out, args.seconds, seed) for song, arr, split, seed in todo]
         for f in futures:

@@ -272,3 +272,26 @@ def test_chord_spans_of_swung_music_start_later_but_keep_the_track_ends():
     delayed = _delayed(spans, BeatGrid(times, np.ones(len(times), dtype=int)), 0.2)
     assert delayed[0] == 0.0 and delayed[-1] == 10.0
     assert np.allclose(delayed[1:-1], times + 0.1)
+
+
+def test_a_dotted_lag_over_a_two_beat_bass_figure_becomes_the_beat():
+    """Bossa: the comping repeats every dotted quarter (3+3+2) and the tempo estimate can take that lag;
+    the bass (on the beat and on the 'and' of 2) repeats every two beats, which is 4/3 of it."""
+    from moss_music.analysis.dsp.beats import _bass_cycle_check
+    from moss_music.analysis.dsp.features import FRAME_RATE
+
+    beat = 60.0 / 126.0 * FRAME_RATE  # frames per beat
+    n = int(60 * FRAME_RATE)
+    bossa_bass, rock_bass = np.zeros(n), np.zeros(n)
+    for two in range(200):
+        for off, gain in ((0.0, 1.0), (1.5, 0.7)):
+            k = int(round((two * 2 + off) * beat))
+            if k < n:
+                bossa_bass[k] += gain
+    for b in range(400):
+        k = int(round(b * beat))
+        if k < n:
+            rock_bass[k] += 1.0 if b % 2 == 0 else 0.8
+    assert _bass_cycle_check(1.5 * beat, bossa_bass, 10) == pytest.approx(beat)
+    assert _bass_cycle_check(beat, rock_bass, 10) == beat
+    assert _bass_cycle_check(beat, bossa_bass, 10) == beat

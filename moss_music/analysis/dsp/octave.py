@@ -21,6 +21,10 @@ PRIOR_WIDTH = 1.0
 """Octaves: a tempo one octave from PRIOR_BPM loses 1.0 in score."""
 ACCENT_WEIGHT = 0.6
 MIN_BPM, MAX_BPM = 50.0, 200.0
+FAST_BPM, FAST_PENALTY = 180.0, 0.5
+"""Counts above FAST_BPM lose this much more than the prior says: at that speed two beats are felt as one
+(a held-out bossa at 100 BPM with strong off-beat comping was doubled to 199). The faster level stays a
+runner-up."""
 SUBDIVISION_MIN_BPM = 110.0
 """Tracked tempi from here up are checked for being subdivisions of a slower count (harmonic rhythm)."""
 SUBDIVISION_SHORT_MAX = 0.4
@@ -64,7 +68,7 @@ def choose(bpm: float, accent_factor: float, mid_ratio: float, subdivided: bool 
         level = bpm * factor
         if not MIN_BPM <= level <= MAX_BPM:
             continue
-        s = -(np.log2(level / PRIOR_BPM) / PRIOR_WIDTH) ** 2
+        s = -(np.log2(level / PRIOR_BPM) / PRIOR_WIDTH) ** 2 - (FAST_PENALTY if level > FAST_BPM else 0.0)
         if factor == accent_factor:
             s += ACCENT_WEIGHT
         if factor == 0.5 and subdivided:
