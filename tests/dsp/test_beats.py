@@ -295,3 +295,61 @@ def test_a_dotted_lag_over_a_two_beat_bass_figure_becomes_the_beat():
     assert _bass_cycle_check(1.5 * beat, bossa_bass, 10) == pytest.approx(beat)
     assert _bass_cycle_check(beat, rock_bass, 10) == beat
     assert _bass_cycle_check(beat, bossa_bass, 10) == beat
+
+
+def test_a_bass_on_the_beat_keeps_the_grid_when_the_comping_pushes_the_chords_onto_the_and(monkeypatch):
+    """The phase check moves a grid to where chords change most, unless the low band hits the grid far
+    harder than the moved one (bossa comping anticipates the chords; its bass stays on the beat)."""
+    import dataclasses
+
+    from moss_music.analysis.dsp import analyzer
+    from moss_music.analysis.dsp.beats import LATENCY
+    from moss_music.analysis.dsp.features import FRAME_RATE, extract
+    from moss_music.analysis.dsp.progress import Steps
+
+    steps = Steps(None, None, {"features": 1.0})
+    steps.begin("features", "reading")
+    silent = extract(np.zeros(SR * 20, dtype=np.float32), SR, steps)
+    beats = 0.5 + 0.5 * np.arange(36)
+    # harmony changes most half-way between the beats (the moved grid)
+    monkeypatch.setattr(analyzer, "_harmonic_novelty",
+                        lambda times, features, tuning: 0.6 if abs((times[0] - 0.5) % 0.5 - 0.25) < 0.01 else 0.2)
+
+    def with_low_on(strong: np.ndarray, weak: np.ndarray):
+        low = np.zeros(len(silent.onset_low), dtype=silent.onset_low.dtype)
+        low[np.round((weak - LATENCY) * FRAME_RATE).astype(int)] = 0.1
+        low[np.round((strong - LATENCY) * FRAME_RATE).astype(int)] = 1.0
+        return dataclasses.replace(silent, onset_low=low)
+
+    assert analyzer._on_the_beat(beats, with_low_on(beats, beats + 0.25), 0.0) is beats
+    moved = analyzer._on_the_beat(beats, with_low_on(beats + 0.25, beats), 0.0)
+    assert np.allclose(moved[:-1], beats[:-1] + 0.25)
+
+
+def test_a_sustained_bass_under_plucked_notes_has_no_low_attacks_and_a_band_has():
+    """Strings and harp: the low band's alternation is noise, so it must not veto halving the grid."""
+    from moss_music.analysis.dsp.beats import LOW_SHARE_MIN, low_pattern, low_share
+    from moss_music.analysis.dsp.features import FRAME_RATE, extract
+    from moss_music.analysis.dsp.progress import Steps
+    from tests.dsp.synth import midi_to_hz, normalise, place, tone
+
+    def features(audio: np.ndarray):
+        steps = Steps(None, None, {"features": 1.0})
+        steps.begin("features", "reading")
+        return extract(audio.astype(np.float32), SR, steps)
+
+    eighth = 60.0 / 140.0
+    strings = np.zeros(SR * 24)
+    for bar in range(10):
+        bowed = tone(midi_to_hz(36), 8 * eighth, SR, harmonics=6, attack=0.6, decay=20.0)  # a slow bow, no attack
+        place(strings, bowed, 0.5 + bar * 8 * eighth, SR, 0.5)
+        for k in range(8):
+            place(strings, tone(midi_to_hz((67, 72, 76, 79)[k % 4]), eighth, SR), 0.5 + (bar * 8 + k) * eighth, SR, 0.3)
+    strings = normalise(strings)
+    grid = np.round((0.5 + eighth * np.arange(70) - 0.005) * FRAME_RATE).astype(np.int64)
+    soft = features(strings)
+    assert low_share(soft, grid) < LOW_SHARE_MIN
+    assert low_pattern(soft, grid)[0] == 0.0
+    band, _ = song([("C", 4), ("G", 4)], bpm=120.0, sections=[("A", 8, 0.8)])
+    band_grid = np.round((0.5 + 0.5 * np.arange(60) - 0.005) * FRAME_RATE).astype(np.int64)
+    assert low_share(features(band), band_grid) >= LOW_SHARE_MIN

