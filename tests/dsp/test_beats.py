@@ -327,8 +327,9 @@ def test_a_bass_on_the_beat_keeps_the_grid_when_the_comping_pushes_the_chords_on
 
 
 def test_a_sustained_bass_under_plucked_notes_has_no_low_attacks_and_a_band_has():
-    """Strings and harp: the low band's alternation is noise, so it must not veto halving the grid."""
-    from moss_music.analysis.dsp.beats import LOW_SHARE_MIN, low_pattern, low_share
+    """Strings and harp: the low band has nothing to say where the beat is, so the swung-beat repair, which
+    follows it, stays out (analyzer._beat_grid)."""
+    from moss_music.analysis.dsp.beats import LOW_SHARE_MIN, low_share
     from moss_music.analysis.dsp.features import FRAME_RATE, extract
     from moss_music.analysis.dsp.progress import Steps
     from tests.dsp.synth import midi_to_hz, normalise, place, tone
@@ -349,7 +350,6 @@ def test_a_sustained_bass_under_plucked_notes_has_no_low_attacks_and_a_band_has(
     grid = np.round((0.5 + eighth * np.arange(70) - 0.005) * FRAME_RATE).astype(np.int64)
     soft = features(strings)
     assert low_share(soft, grid) < LOW_SHARE_MIN
-    assert low_pattern(soft, grid)[0] == 0.0
     band, _ = song([("C", 4), ("G", 4)], bpm=120.0, sections=[("A", 8, 0.8)])
     band_grid = np.round((0.5 + 0.5 * np.arange(60) - 0.005) * FRAME_RATE).astype(np.int64)
     assert low_share(features(band), band_grid) >= LOW_SHARE_MIN

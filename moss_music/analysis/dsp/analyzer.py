@@ -21,7 +21,7 @@ from moss_music.analysis.dsp.progress import Steps
 from moss_music.annotations import Beat, Chord, Key, Tempo, TempoPoint, TimeSignature, TrackAnnotations
 from moss_music.audio import AudioData
 
-ALGORITHM_VERSION = "2.4.0"
+ALGORITHM_VERSION = "2.5.0"
 DECODE_RATE = 8000
 GRID_SECONDS = 0.5
 """Chord/section time step when a track has no beat (speech, ambient, very short clips)."""
