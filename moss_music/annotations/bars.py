@@ -238,7 +238,7 @@ def section_titles(label: str, function: str = "") -> list[str]:
     """Readable names for a section, longest first, for the room there is.
 
     An analyser's bare letters become the function's name: ('B', 'chorus') -> ['Chorus (B)', 'Chorus', 'Ch'];
-    a real name stays first: ('Verse 2', 'verse') -> ['Verse 2', 'V2'].
+    a real name stays first: ('Verse 2', 'verse') -> ['Verse 2', 'V2'], ('Chorus 1b', 'chorus') -> ['Chorus 1b', 'C1b'].
     """
     label = label.strip()
     words = function.replace("-", " ").split() if function and function != "other" else []
@@ -249,5 +249,7 @@ def section_titles(label: str, function: str = "") -> list[str]:
     if not label:
         return ["Section"]
     parts = label.split()
-    short = parts[0][0].upper() + "".join(p for p in parts[1:] if p.isdigit()) if parts else label[:2]
+    # repeat numbers and part letters survive: 'Chorus 1b' -> 'C1b', 'Intro a' -> 'Ia'
+    short = parts[0][0].upper() + "".join(p for p in parts[1:] if p[:1].isdigit() or (len(p) == 1 and p.islower())) \
+        if parts else label[:2]
     return [label, short] if short != label else [label]

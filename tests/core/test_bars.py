@@ -97,5 +97,6 @@ def test_sections_get_readable_names_for_the_room_there_is():
     assert section_titles("B", "chorus") == ["Chorus (B)", "Chorus", "Ch"]
     assert section_titles("A", "pre-chorus") == ["Pre Chorus (A)", "Pre Chorus", "PC"]
     assert section_titles("Verse 2", "verse") == ["Verse 2", "V2"]
+    assert section_titles("Chorus 1b", "chorus") == ["Chorus 1b", "C1b"]
     assert section_titles("Bridge") == ["Bridge", "B"]
     assert section_titles("A", "other") == ["A"]

@@ -336,17 +336,30 @@ def _musical(names: list[str]) -> list[bool]:
 def display_names(functions: list[str]) -> list[str]:
     """What people read: 'Intro', 'Verse 1', 'Chorus 2', 'Bridge'; 'Section 3' where the function is unknown.
 
-    Repeat numbers only where a function occurs more than once; an unknown function is numbered by its
-    place in the song, never given a bare repetition letter."""
-    totals = {f: functions.count(f) for f in functions}
+    Blocks are phrases, and a verse or chorus often spans two or three of them: consecutive blocks of one
+    function are one occurrence, told apart by part letters ('Chorus 1a', 'Chorus 1b'), so 'Chorus 2' is
+    always the second chorus. Repeat numbers only where a function occurs more than once; an unknown
+    function is numbered by its place in the song, never given a bare repetition letter."""
+    runs: list[tuple[str, int]] = []  # (function, blocks) of each occurrence
+    for function in functions:
+        if runs and runs[-1][0] == function and function != "other":
+            runs[-1] = (function, runs[-1][1] + 1)
+        else:
+            runs.append((function, 1))
+    totals = {f: sum(1 for g, _ in runs if g == f) for f in functions}
     seen: dict[str, int] = {}
-    out = []
-    for i, function in enumerate(functions):
+    out: list[str] = []
+    for function, blocks in runs:
         if function == "other":
-            out.append(f"Section {i + 1}")
+            out.append(f"Section {len(out) + 1}")
             continue
         seen[function] = seen.get(function, 0) + 1
         title = function.capitalize()
         numbered = totals[function] > 1 and function != "silence"  # gaps are not parts to count
-        out.append(f"{title} {seen[function]}" if numbered else title)
+        name = f"{title} {seen[function]}" if numbered else title
+        if blocks == 1 or function == "silence":
+            out.extend([name] * blocks)
+        else:
+            joiner = "" if numbered else " "
+            out.extend(f"{name}{joiner}{chr(ord('a') + k)}" for k in range(blocks))
     return out
