@@ -18,17 +18,23 @@ def _runs(labels: list[str], seconds: float = 2.4) -> list[tuple[int, str, float
     return [(TRIADS[lab][0], TRIADS[lab][1], seconds, frozenset(TRIADS[lab][2])) for lab in labels]
 
 
-def test_the_opening_tonic_chord_is_evidence_for_its_key_only():
-    """One chord loop heard from two starting points: every share is the same, so the opening chord
-    alone moves the evidence, toward the key whose tonic triad opens the song and by OPENING_WEIGHT."""
-    minor_first = key_mod.chord_evidence(_runs(["A:min", "F", "C", "G"] * 4))
-    major_first = key_mod.chord_evidence(_runs(["C", "G", "A:min", "F"] * 4))
-    shift = minor_first - major_first
-    # the loops differ only in the opening chord and in one move at the seam (G->Am vs F->C), no cadence
+def test_the_opening_tonic_chord_settles_only_between_a_key_and_its_relative():
+    """The opening chord adds OPENING_WEIGHT to the leading key or its relative when it is that key's tonic
+    triad; a song in E minor that opens on its VI (C) gives C major nothing (the demo 'Night Drive')."""
+    E_MINOR, G_MAJOR = 16, 7
+    scores = np.zeros(24)
+    scores[A_MINOR], scores[C_MAJOR] = 0.50, 0.51
+    flat_bass = np.ones(12)
+    base = key_mod.settle_relative(scores, flat_bass)
+    opened = key_mod.settle_relative(scores, flat_bass, (9, "min"))
+    shift = opened - base
     assert shift[A_MINOR] == pytest.approx(key_mod.OPENING_WEIGHT)
-    assert shift[C_MAJOR] == pytest.approx(-key_mod.OPENING_WEIGHT)
-    others = np.delete(shift, [A_MINOR, C_MAJOR])
-    assert np.allclose(others, 0.0)
+    assert np.allclose(np.delete(shift, A_MINOR), 0.0)
+    scores = np.zeros(24)
+    scores[E_MINOR], scores[C_MAJOR] = 0.50, 0.49
+    shift = key_mod.settle_relative(scores, flat_bass, (0, "maj")) - key_mod.settle_relative(scores, flat_bass)
+    assert np.allclose(shift, 0.0)
+    assert key_mod.relative(E_MINOR) == G_MAJOR
 
 
 @pytest.mark.parametrize(("loop", "expected"), [(["A:min", "F", "C", "G"], ("A", "minor")),

@@ -347,9 +347,11 @@ def _harmony(features: Features, grid: beat_mod.BeatGrid, spans: np.ndarray, tre
     key = key_mod.to_key(key_mod.key_scores(global_chroma))
     path = chord_mod.decode(treble, bass, level, positions, key_mod.key_index(key) if key else None, steps,
                             bass_line=True)
-    evidence = key_mod.chord_evidence(_chord_runs(path, durations))
+    runs = _chord_runs(path, durations)
+    evidence = key_mod.chord_evidence(runs)
     bass_line = (bn * weight[:, None]).sum(axis=0)
-    final = key_mod.to_key(key_mod.settle_relative(key_mod.key_scores(global_chroma, evidence), bass_line))
+    opening = runs[0][:2] if runs else None
+    final = key_mod.to_key(key_mod.settle_relative(key_mod.key_scores(global_chroma, evidence), bass_line, opening))
     if final is not None and key is not None and (final.tonic, final.mode) != (key.tonic, key.mode):
         path = chord_mod.decode(treble, bass, level, positions, key_mod.key_index(final), steps, bass_line=True)
     fit = chord_mod.template_fit(treble, path)

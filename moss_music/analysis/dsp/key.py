@@ -23,7 +23,8 @@ BASS_TONIC_WEIGHT = 3.5
 """Weight of the bass line's share on the tonic when settling between the two relative keys (tune half key
 0.889 -> 0.918, flat from 3 to 4; applied to every key instead it also pulled songs to their IV)."""
 OPENING_WEIGHT = 0.1
-"""Evidence for the key whose tonic triad is the first chord heard. In POP909's symbolic chords (the 630
+"""Evidence for the key whose tonic triad is the first chord heard, between the leading key and its relative
+only (``settle_relative``; as evidence for all 24 keys an intro on C pulled the E minor demo to C major). In POP909's symbolic chords (the 630
 single-key songs outside our dev set, first 128 beats) 71 % of major songs open on I and 7 % on vi, 63 % of
 minor songs on i and 5 % on III; a logistic fit of minor-vs-relative-major on tonic-triad share and opening
 chord weighs the opening 0.09-0.12 of the share, hence 0.1 against TONIC_WEIGHT 1.0. It settles aeolian
@@ -60,10 +61,9 @@ def _scale(index: int) -> set[int]:
 def chord_evidence(chords: list[tuple[int, str, float, frozenset[int]]]) -> np.ndarray:
     """(24,) harmonic evidence per key from decoded chords (root, quality, seconds, pitch classes).
 
-    Four facts of tonal music, each as a share so song length does not matter: the chords stay inside
-    the key's scale, the tonic triad is where the music dwells, dominant→tonic moves (V→I, V→i) point at
-    the tonic, and a song usually opens on its tonic chord. Relative keys share a scale, so the last
-    three separate them.
+    Three facts of tonal music, each as a share so song length does not matter: the chords stay inside
+    the key's scale, the tonic triad is where the music dwells, and dominant→tonic moves (V→I, V→i) point
+    at the tonic. Relative keys share a scale, so the last two separate them (and ``settle_relative``).
     """
     evidence = np.zeros(24)
     total = sum(c[2] for c in chords)
@@ -77,10 +77,9 @@ def chord_evidence(chords: list[tuple[int, str, float, frozenset[int]]]) -> np.n
         on_tonic = sum(d for r, q, d, _ in chords if r == tonic and q in tonic_q) / total
         cadences = sum(1 for a, b in moves if a[0] == (tonic + 7) % 12 and a[1] in ("maj", "7")
                        and b[0] == tonic and b[1] in tonic_q) / max(len(moves), 1)
-        opening = float(chords[0][0] == tonic and chords[0][1] in tonic_q)
         final = float(chords[-1][0] == tonic and chords[-1][1] in tonic_q)
         evidence[k] = (DIATONIC_WEIGHT * inside + TONIC_WEIGHT * on_tonic + CADENCE_WEIGHT * 4 * cadences
-                       + OPENING_WEIGHT * opening + FINAL_WEIGHT * final)
+                       + FINAL_WEIGHT * final)
     return evidence
 
 
@@ -90,12 +89,16 @@ def relative(index: int) -> int:
     return (tonic + 9) % 12 + 12 if index < 12 else (tonic + 3) % 12
 
 
-def settle_relative(scores: np.ndarray, bass_chroma: np.ndarray) -> np.ndarray:
-    """Scores with the leading key and its relative each given their tonic's share of the bass line.
+def settle_relative(scores: np.ndarray, bass_chroma: np.ndarray,
+                    opening: tuple[int | None, str] | None = None) -> np.ndarray:
+    """Scores with the leading key and its relative each given their tonic's share of the bass line, and
+    OPENING_WEIGHT if the song opens on that key's tonic triad (``opening``: root, quality of the first chord).
 
     Relative keys share scale and chords, so profiles and chord evidence barely separate them, but a song in
-    A minor keeps A in the bass where its relative C major keeps C. Only that pair is touched, so the bass
-    cannot pull a song to its IV or V (their tonics are frequent bass notes too).
+    A minor keeps A in the bass where its relative C major keeps C, and usually opens on Am. Only that pair
+    is touched, so the bass cannot pull a song to its IV or V (their tonics are frequent bass notes too),
+    nor an intro on the VI chord pull it to a key of another scale (the demo 'Night Drive', E minor, opens
+    on C).
     """
     total = float(bass_chroma.sum())
     if total <= 0 or not np.all(np.isfinite(scores)):
@@ -104,7 +107,9 @@ def settle_relative(scores: np.ndarray, bass_chroma: np.ndarray) -> np.ndarray:
     best = int(np.argmax(scores))
     out = scores.astype(float).copy()
     for k in (best, relative(best)):
-        out[k] += BASS_TONIC_WEIGHT * share[k % 12]
+        tonic_q = ("min", "min7") if k >= 12 else ("maj", "maj7")
+        opens_on_tonic = opening is not None and opening[0] == k % 12 and opening[1] in tonic_q
+        out[k] += BASS_TONIC_WEIGHT * share[k % 12] + OPENING_WEIGHT * opens_on_tonic
     return out
 
 
