@@ -19,6 +19,7 @@ import json
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -172,17 +173,21 @@ def render_one(song: SourceSong, arrangement: Arrangement, split: str, out: Path
     return name
 
 
+def _usable_songs() -> Iterator[SourceSong]:
+    """The source songs in the set's fixed shuffled order, skipping unreadable ones and those under 16 bars."""
+    ids = song_ids(SOURCE)
+    np.random.default_rng(SEED).shuffle(ids)
+    return (song for song in (load_song(SOURCE / song_id) for song_id in ids)
+            if song is not None and song.beats >= 64)
+
+
 def plan(n_songs: int) -> list[tuple[SourceSong, Arrangement, str, int]]:
     """Which song gets which arrangement and split: deterministic for a given source folder.
 
     Triple-metre songs (``SourceSong.triple``) are left out: the arrangements play in 4/4 bars, so their
     bar and phrase annotations would be wrong. Each one's place (arrangement and split) goes to the next
     usable song after the ones already dealt, so leaving them out changes no other song's assignment."""
-    ids = song_ids(SOURCE)
-    rng = np.random.default_rng(SEED)
-    rng.shuffle(ids)
-    usable = (song for song in (load_song(SOURCE / song_id) for song_id in ids)
-              if song is not None and song.beats >= 64)
+    usable = _usable_songs()
     dealt = [song for _, song in zip(range(n_songs), usable)]
     spares = (song for song in usable if not song.triple)
     chosen: list[tuple[SourceSong, Arrangement, str, int]] = []
@@ -199,11 +204,7 @@ def plan_holdout(per_arrangement: int, main_songs: int) -> list[tuple[SourceSong
     """Songs for the held-out arrangements (``devset_holdout``), split 'holdout': the next usable songs of
     the same shuffle after every song of the main set, so no song is in both."""
     used = {song.song_id for song, *_ in plan(main_songs)}
-    ids = song_ids(SOURCE)
-    rng = np.random.default_rng(SEED)
-    rng.shuffle(ids)
-    songs = (song for song in (load_song(SOURCE / song_id) for song_id in ids if song_id not in used)
-             if song is not None and song.beats >= 64 and not song.triple)
+    songs = (song for song in _usable_songs() if song.song_id not in used and not song.triple)
     picked = [song for _, song in zip(range(per_arrangement * len(HOLDOUT)), songs)]
     return [(song, HOLDOUT[k % len(HOLDOUT)], "holdout", SEED * 1000 + int(song.song_id))
             for k, song in enumerate(picked)]

@@ -165,23 +165,22 @@ def _chunks(handle: BinaryIO, offset: int, end: int, little_endian: bool) -> Ite
 def _wav_regions(handle: BinaryIO, start: int, end: int) -> list[Region]:
     handle.seek(start)
     little = handle.read(4) != b"RIFX"
-    wanted = {b"fmt ": None, b"data": None}
-    for chunk_id, payload, length in _chunks(handle, start + 12, end, little):
-        if chunk_id in wanted and wanted[chunk_id] is None:
-            wanted[chunk_id] = (payload, length)
-    if wanted[b"data"] is None:
-        return []
-    return [region for region in (wanted[b"fmt "], wanted[b"data"]) if region]
+    return _format_and_data(handle, start, end, little, b"fmt ", b"data")
 
 
 def _aiff_regions(handle: BinaryIO, start: int, end: int) -> list[Region]:
-    wanted = {b"COMM": None, b"SSND": None}
-    for chunk_id, payload, length in _chunks(handle, start + 12, end, False):
+    return _format_and_data(handle, start, end, False, b"COMM", b"SSND")
+
+
+def _format_and_data(handle: BinaryIO, start: int, end: int, little: bool, form: bytes, data: bytes) -> list[Region]:
+    """The first format chunk and the first sample-data chunk of a RIFF/IFF file; none without data."""
+    wanted: dict[bytes, Region | None] = {form: None, data: None}
+    for chunk_id, payload, length in _chunks(handle, start + 12, end, little):
         if chunk_id in wanted and wanted[chunk_id] is None:
             wanted[chunk_id] = (payload, length)
-    if wanted[b"SSND"] is None:
+    if wanted[data] is None:
         return []
-    return [region for region in (wanted[b"COMM"], wanted[b"SSND"]) if region]
+    return [region for region in (wanted[form], wanted[data]) if region]
 
 
 def _flac_regions(handle: BinaryIO, start: int, end: int) -> list[Region]:

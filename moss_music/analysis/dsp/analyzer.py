@@ -158,7 +158,7 @@ def _beat_grid(features: Features, steps: Steps, tuning: float) -> beat_mod.Beat
     if beat_mod.low_share(features, beat_mod.to_frames(times)) >= beat_mod.LOW_SHARE_MIN:
         times = beat_mod.follow_swung_beat(low, times)
     # a half-beat move lands half-way; a swung or pushed beat sits a little off that: follow the onsets
-    frames = beat_mod.align_phase(env, np.round((times - beat_mod.LATENCY) * FRAME_RATE).astype(np.int64))
+    frames = beat_mod.align_phase(env, beat_mod.to_frames(times))
     times = frames / FRAME_RATE + beat_mod.LATENCY
     ibi = np.median(np.diff(times))
     steady = beat_mod.steady_bpm(times)
@@ -229,8 +229,7 @@ def _on_the_beat(times: np.ndarray, features: Features, tuning: float) -> np.nda
 
 def _low_accent(features: Features, times: np.ndarray) -> float:
     """Mean low-band onset strength (kick, bass attacks) on a candidate grid."""
-    frames = np.round((times - beat_mod.LATENCY) * FRAME_RATE).astype(np.int64)
-    return float(np.mean([features.onset_low[max(0, f - 3): f + 4].sum() for f in frames])) if len(frames) else 0.0
+    return float(beat_mod.accent_at(features.onset_low, beat_mod.to_frames(times)).mean()) if len(times) else 0.0
 
 
 def _harmonic_novelty(times: np.ndarray, features: Features, tuning: float) -> float | None:
@@ -253,7 +252,7 @@ def _half(frames: np.ndarray, features: Features, treble: np.ndarray, bass: np.n
     if len(c) == len(frames) and len(c) > 2:
         before = np.vstack([c[:1], c[:-1]])
         change = 1.0 - np.sum(before * c, axis=1)
-    low = np.array([features.onset_low[max(0, f - 3): f + 4].sum() for f in frames])
+    low = beat_mod.accent_at(features.onset_low, frames)
     low = low / (low.mean() + 1e-9)
     score = [float(change[p::2].mean() + 0.5 * low[p::2].mean()) for p in (0, 1)]
     return frames[int(np.argmax(score))::2]

@@ -287,7 +287,7 @@ def follow_swung_beat(low: np.ndarray, times: np.ndarray) -> np.ndarray:
         return times
     period = np.diff(times, append=times[-1] + np.median(np.diff(times)))
     later = times + SWING_SHARE * period
-    here, there = _accent(low, to_frames(times)), _accent(low, to_frames(later))
+    here, there = accent_at(low, to_frames(times)), accent_at(low, to_frames(later))
     slipped = moving_average(there, SWING_WINDOW) > SWING_MARGIN * moving_average(here, SWING_WINDOW)
     return np.where(slipped, later, times) if np.any(slipped) else times
 
@@ -358,9 +358,9 @@ def metrical_level(env: np.ndarray, frames: np.ndarray, bpm: float) -> tuple[flo
     """
     if len(frames) < 16:
         return 1.0, 0.0
-    strength = _accent(env, frames)
+    strength = accent_at(env, frames)
     mids = ((frames[:-1] + frames[1:]) // 2).astype(int)
-    mid = _accent(env, mids)
+    mid = accent_at(env, mids)
     mid_ratio = float(mid.mean() / max(strength.mean(), 1e-9))
     even, odd = strength[0::2].mean(), strength[1::2].mean()
     weak, strong = min(even, odd), max(even, odd)
@@ -376,8 +376,8 @@ def low_share(features: Features, frames: np.ndarray) -> float:
     attacks (a sustained bass under strings), 0.04-0.2 in band music."""
     if len(frames) == 0:
         return 0.0
-    full = float(_accent(features.onset, frames).mean())
-    return float(_accent(features.onset_low, frames).mean()) / full if full > 0 else 0.0
+    full = float(accent_at(features.onset, frames).mean())
+    return float(accent_at(features.onset_low, frames).mean()) / full if full > 0 else 0.0
 
 
 def low_pattern(features: Features, frames: np.ndarray) -> tuple[float, float]:
@@ -389,13 +389,12 @@ def low_pattern(features: Features, frames: np.ndarray) -> tuple[float, float]:
     a ballad's one bass note per chord on a grid of 8th notes, 0.55-0.8)."""
     if len(frames) < 8:
         return 1.0, 0.0
-    low = _accent(features.onset_low, frames)
+    low = accent_at(features.onset_low, frames)
     mean = float(low.mean())
     if mean <= 0:
         return 1.0, 0.0
-    variation = float(low.std() / mean)
     even, odd = low[0::2].mean(), low[1::2].mean()
-    return float(min(even, odd) / max(even, odd)), variation
+    return float(min(even, odd) / max(even, odd)), float(low.std() / mean)
 
 
 def cymbal_flux(features: Features) -> float:
@@ -416,12 +415,14 @@ def triple_pulse(features: Features, frames: np.ndarray) -> float:
     a count on every beat and a half, which no musician does, so the octave choice checks it first."""
     if len(frames) < 12:
         return 0.0
-    low = _accent(features.onset_low, frames)
+    low = accent_at(features.onset_low, frames)
     low = (low - low.mean()) / (low.std() + 1e-9)
     return float(np.mean(low[3:] * low[:-3]))
 
 
-def _accent(env: np.ndarray, frames: np.ndarray) -> np.ndarray:
+def accent_at(env: np.ndarray, frames: np.ndarray) -> np.ndarray:
+    """Onset strength summed within ±3 frames (±35 ms) of each frame: the sum, unlike the peak, does not
+    depend on where the onset falls between frames."""
     return np.array([env[max(0, f - 3): f + 4].sum() for f in frames])
 
 
@@ -601,7 +602,7 @@ def accents(features: Features, beat_times: np.ndarray) -> tuple[np.ndarray, np.
         return np.zeros(0), np.zeros(0)
     frames = np.round(beat_times * FRAME_RATE).astype(int)
     low = features.onset_low
-    flux = np.array([low[max(0, f - 3): f + 4].sum() if f < len(low) else 0.0 for f in frames])
+    flux = accent_at(low, frames)
     rms = features.rms
     p = np.round(beat_times * PITCH_RATE).astype(int)
     after = np.array([rms[min(i, len(rms) - 1): i + 3].max() if len(rms) else 0.0 for i in p])

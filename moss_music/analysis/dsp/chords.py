@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from moss_music.analysis.dsp.progress import Steps
-from moss_music.analysis.dsp.viterbi import viterbi_sticky
+from moss_music.analysis.dsp.viterbi import viterbi_onsets, viterbi_sticky
 from moss_music.annotations import Chord, Key
 from moss_music.annotations.chords import QUALITIES, ChordSymbol
 from moss_music.annotations.spelling import spell_note
@@ -178,7 +178,7 @@ def decode(treble: np.ndarray, bass: np.ndarray, audible: np.ndarray, positions:
         best = e[rows].max(axis=1, keepdims=True)
         e[rows] = best + (e[rows] - best) * np.float32(1.0 - PASSING_FLATTEN * walking)
     stay[1:] = np.where(passing[:-1], stay[1:] * (1.0 - APPROACH_CHANGE * walking), stay[1:])
-    return _viterbi_onsets(emit, held, np.log(stay), np.log(1 - stay), entry, tick=steps.tick)
+    return viterbi_onsets(emit, held, np.log(stay), np.log(1 - stay), entry, tick=steps.tick)
 
 
 def walking_share(bass: np.ndarray, audible: np.ndarray) -> float:
@@ -218,42 +218,6 @@ def _held_bass(walking: float) -> np.ndarray:
             weights[i, (st.root + iv) % 12] += walking * (HELD_IN + HELD_OUT)
         weights[i, BASS_PC[i]] -= walking * BASS_GAIN
     return weights
-
-
-def _viterbi_onsets(onset: np.ndarray, held: np.ndarray, log_stay: np.ndarray, log_change: np.ndarray,
-                    log_entry: np.ndarray, tick=None) -> np.ndarray:
-    """Viterbi over (chord, first beat) and (chord, held beat) states, with ``viterbi_sticky``'s transitions.
-
-    A chord is entered on its first beat (emission ``onset``, from the best state of the previous beat) and
-    continues on held beats (emission ``held``). Per beat the best predecessor of every first beat is one
-    state, so the back-pointers are one integer per beat plus one flag per held state. ``onset`` and
-    ``held`` are overwritten (the entry and stay terms are added in place: no extra copy of either)."""
-    n, s = onset.shape
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    onset += log_entry.astype(np.float32)
-    held += log_stay.astype(np.float32)[:, None]
-    first = onset[0].astype(np.float64)
-    cont = np.full(s, -np.inf)
-    back_first = np.zeros(n, dtype=np.int64)  # best previous state: i < s a first beat, s + i a held beat
-    from_first = np.zeros((n, s), dtype=bool)
-    for t in range(1, n):
-        bf, bc = int(np.argmax(first)), int(np.argmax(cont))
-        best, back_first[t] = (first[bf], bf) if first[bf] >= cont[bc] else (cont[bc], s + bc)
-        np.greater_equal(first, cont, out=from_first[t])
-        np.maximum(first, cont, out=cont)
-        cont += held[t]
-        np.add(onset[t], best + log_change[t], out=first)
-        if tick is not None and t % 256 == 0:
-            tick(t / n)
-    bf, bc = int(np.argmax(first)), int(np.argmax(cont))
-    current = bf if first[bf] >= cont[bc] else s + bc
-    path = np.zeros(n, dtype=np.int64)
-    for t in range(n - 1, -1, -1):
-        path[t] = current % s
-        if t > 0:
-            current = int(back_first[t]) if current < s else (path[t] if from_first[t, path[t]] else s + path[t])
-    return path
 
 
 def segments(path: np.ndarray, boundaries: np.ndarray, fit: np.ndarray, key: Key | None = None) -> list[Chord]:
